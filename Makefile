@@ -1,0 +1,68 @@
+# pginit — build, test, demo. `make help` lists the targets.
+VERSION    := 0.1.0
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-format-nonliteral
+CPPFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPGINIT_VERSION='"$(VERSION)"' \
+              -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+LDLIBS     := -lpq -lconfig -lcrypto
+
+SRCS       := $(wildcard src/*.c)
+OBJS       := $(SRCS:src/%.c=build/obj/%.o)
+LIB_OBJS   := $(filter-out build/obj/main.o,$(OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+
+.PHONY: all deps test unit integration docker demo bench lint clean help static
+
+all: build/pginit
+
+help:
+	@echo "make            build build/pginit (glibc, Debian's libpq and libconfig)"
+	@echo "make static     build build/pginit-static (musl, fully static, TLS included)"
+	@echo "make demo       install what is missing, build, run the dev profile on a throwaway server"
+	@echo "make test       unit + integration tests (both builds) + docker tests"
+	@echo "make unit       unit tests only"
+	@echo "make integration  integration tests against a real PostgreSQL (PGINIT_BIN=... to pick a binary)"
+	@echo "make bench      benchmarks (prints figures)"
+	@echo "make lint       shellcheck, cppcheck"
+
+deps:
+	@scripts/install-deps.sh build
+
+build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+build/pginit: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+build/obj build/tests:
+	mkdir -p $@
+
+build/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) | build/tests
+	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+integration: build/pginit
+	@tests/integration/run.sh
+
+test: deps
+	@tests/run-all.sh
+
+demo:
+	@scripts/demo.sh
+
+bench: build/pginit
+	@bench/run.sh
+
+lint:
+	@scripts/install-deps.sh lint
+	shellcheck scripts/*.sh tests/*.sh tests/integration/*.sh tests/unit/*.sh bench/*.sh
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr src
+
+clean:
+	rm -rf build/obj build/tests build/pginit build/pginit-static build/static-obj
+
+-include mk/static.mk

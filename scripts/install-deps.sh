@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install the Debian packages a pginit task needs, and nothing that is already there.
+# Usage: scripts/install-deps.sh GROUP...   (build | test | static | docker | lint | all)
+# Idempotent: a group whose packages are all installed costs one dpkg query.
+set -euo pipefail
+
+pkgs_build="gcc make pkg-config libpq-dev libconfig-dev libssl-dev"
+pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3"
+pkgs_static="musl-tools linux-libc-dev dpkg-dev file ca-certificates"
+pkgs_docker="docker.io docker-compose debootstrap iptables zstd ca-certificates"
+pkgs_lint="shellcheck cppcheck valgrind"
+
+want=""
+for group in "$@"; do
+	case "$group" in
+	build) want="$want $pkgs_build" ;;
+	test) want="$want $pkgs_test" ;;
+	static) want="$want $pkgs_static" ;;
+	docker) want="$want $pkgs_docker" ;;
+	lint) want="$want $pkgs_lint" ;;
+	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_docker $pkgs_lint" ;;
+	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=sudo
+else
+	sudo=
+fi
+echo "install-deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Only update the package lists when they are missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+	$sudo apt-get update -qq
+fi
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,86 @@
+-- Twelve demo events: ten upcoming, two in the past. Dates are relative to
+-- the moment the seed is applied (days from today at a fixed UTC time), which
+-- is fine because a seed file runs once; later runs leave existing rows alone.
+-- Natural key: slug. Creators are looked up by email (NULL if the account is
+-- missing, which the FK allows).
+INSERT INTO public.events (
+    slug, title, description, start_date, end_date, capacity, event_type,
+    location, is_published, pricing_tiers, created_by, updated_by
+)
+SELECT v.slug,
+       v.title,
+       v.description,
+       date_trunc('day', now(), 'UTC') + make_interval(days => v.day_offset) + v.starts_at,
+       date_trunc('day', now(), 'UTC') + make_interval(days => v.day_offset) + v.starts_at + v.lasts,
+       v.capacity,
+       v.event_type,
+       v.location,
+       v.is_published,
+       v.pricing_tiers::jsonb,
+       u.id,
+       u.id
+FROM (VALUES
+    -- upcoming (10)
+    ('rope-munch', 'Rope Munch',
+     'Casual get-together over coffee; no rope, just meet the community.',
+     3, interval '19 hours', interval '2 hours', 40, 'Meetup', 'Downtown Cafe', true,
+     '[]', 'organizer@witchcityrope.com'),
+    ('introduction-to-rope-safety', 'Introduction to Rope Safety',
+     'Learn the fundamentals of safe rope bondage practices.',
+     7, interval '18 hours', interval '3 hours', 20, 'Workshop', 'Main Dungeon Space', true,
+     '[{"label": "Sliding scale (low)", "amount": 25}, {"label": "Sliding scale (high)", "amount": 45}]',
+     'admin@witchcityrope.com'),
+    ('beginners-rope-jam', 'Beginner''s Rope Jam',
+     'Practice your rope skills in a supportive environment.',
+     10, interval '19 hours', interval '3 hours', 30, 'Social', 'Community Hall', true,
+     '[{"label": "Sliding scale (low)", "amount": 10}, {"label": "Sliding scale (high)", "amount": 20}]',
+     'organizer@witchcityrope.com'),
+    ('suspension-fundamentals', 'Suspension Fundamentals',
+     'Hard points, load paths and safe first suspensions. Prior floor-work experience required.',
+     14, interval '13 hours', interval '4 hours', 12, 'Workshop', 'Main Dungeon Space', true,
+     '[{"label": "Standard", "amount": 60}, {"label": "Member", "amount": 45}]',
+     'admin@witchcityrope.com'),
+    ('floorwork-flow-class', 'Floorwork Flow Class',
+     'Transitions and movement for partnered floor work.',
+     17, interval '18 hours 30 minutes', interval '2 hours', 16, 'Class', 'Studio B', true,
+     '[{"label": "Drop-in", "amount": 20}]',
+     'organizer@witchcityrope.com'),
+    ('consent-and-communication-roundtable', 'Consent and Communication Roundtable',
+     'Facilitated discussion on negotiation, check-ins and aftercare.',
+     21, interval '19 hours', interval '2 hours', 50, 'Meetup', 'Community Hall', true,
+     '[]', 'admin@witchcityrope.com'),
+    ('harness-ties-series', 'Harness Ties Series',
+     'Three chest harness patterns, from a simple shinju to a box tie.',
+     24, interval '18 hours', interval '3 hours', 16, 'Class', 'Studio B', true,
+     '[{"label": "Standard", "amount": 30}]',
+     'organizer@witchcityrope.com'),
+    ('monthly-rope-social', 'Monthly Rope Social',
+     'Open tying time, music and snacks. All experience levels welcome.',
+     28, interval '20 hours', interval '4 hours', 60, 'Social', 'Main Dungeon Space', true,
+     '[{"label": "Sliding scale (low)", "amount": 5}, {"label": "Sliding scale (high)", "amount": 15}]',
+     'organizer@witchcityrope.com'),
+    ('rope-performance-night', 'Rope Performance Night',
+     'Invited performers show rope as an art form.',
+     35, interval '20 hours', interval '3 hours', 80, 'Performance', 'Salem Arts Theater', true,
+     '[{"label": "General admission", "amount": 25}, {"label": "Front row", "amount": 40}]',
+     'admin@witchcityrope.com'),
+    ('self-tie-intensive', 'Self-Tie Intensive',
+     'A full day on self-suspension preparation. Draft: dates not final.',
+     42, interval '10 hours', interval '6 hours', 15, 'Workshop', 'Studio B', false,
+     '[{"label": "Standard", "amount": 90}]',
+     'organizer@witchcityrope.com'),
+    -- past (2)
+    ('spring-rope-basics-past', 'Spring Rope Basics (Past)',
+     'Basic single- and double-column ties for newcomers.',
+     -30, interval '18 hours', interval '3 hours', 20, 'Workshop', 'Main Dungeon Space', true,
+     '[{"label": "Standard", "amount": 25}]',
+     'admin@witchcityrope.com'),
+    ('valentines-rope-social-past', 'Valentine''s Rope Social (Past)',
+     'Themed social night with partner tying.',
+     -60, interval '19 hours', interval '4 hours', 50, 'Social', 'Community Hall', true,
+     '[{"label": "Sliding scale (low)", "amount": 10}, {"label": "Sliding scale (high)", "amount": 25}]',
+     'organizer@witchcityrope.com')
+) AS v (slug, title, description, day_offset, starts_at, lasts, capacity, event_type,
+        location, is_published, pricing_tiers, creator_email)
+LEFT JOIN auth.users AS u ON u.email = v.creator_email
+ON CONFLICT (slug) DO NOTHING;

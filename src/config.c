@@ -1,0 +1,581 @@
+/* config — see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "secrets.h"
+
+/* ---- the key table */
+
+enum ktype { K_GROUP, K_STR, K_PATH, K_INT, K_BOOL, K_LIST, K_DURATION };
+
+struct key {
+	const char *path;   /* dotted path in the file; profile keys are relative to the profile */
+	enum ktype type;
+	size_t offset;      /* into struct config, or struct profile for profile keys */
+	const char *env;    /* PGINIT_* override, or NULL */
+	const char *doc;
+};
+
+#define C(field) offsetof(struct config, field)
+#define P(field) offsetof(struct profile, field)
+
+static const struct key global_keys[] = {
+	{"default_profile", K_STR, C(default_profile), NULL, "profile used when neither -p nor PGINIT_PROFILE is given"},
+	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables"},
+	{"connection", K_GROUP, 0, NULL, "the admin connection"},
+	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory"},
+	{"connection.port", K_INT, C(port), "PGINIT_PORT", "server port"},
+	{"connection.dbname", K_STR, C(dbname), "PGINIT_DBNAME", "the application database (created if missing)"},
+	{"connection.user", K_STR, C(user), "PGINIT_USER", "admin (superuser) role pginit connects as"},
+	{"connection.password_secret", K_STR, C(password_secret), "PGINIT_PASSWORD_SECRET", "secret name of the admin password"},
+	{"connection.sslmode", K_STR, C(sslmode), "PGINIT_SSLMODE", "libpq sslmode"},
+	{"connection.sslrootcert", K_PATH, C(sslrootcert), "PGINIT_SSLROOTCERT", "CA bundle for verify-ca/verify-full"},
+	{"connection.connect_timeout", K_INT, C(connect_timeout), "PGINIT_CONNECT_TIMEOUT", "seconds per connection attempt"},
+	{"connection.application_name", K_STR, C(application_name), "PGINIT_APPLICATION_NAME", "application_name shown in pg_stat_activity"},
+	{"connection.maintenance_db", K_STR, C(maintenance_db), "PGINIT_MAINTENANCE_DB", "database the admin connects to first"},
+	{"connection.target_session_attrs", K_STR, C(target_session_attrs), "PGINIT_TARGET_SESSION_ATTRS", "libpq target_session_attrs (multi-host)"},
+	{"database", K_GROUP, 0, NULL, "what bootstrap creates"},
+	{"database.create", K_BOOL, C(create_database), "PGINIT_CREATE_DATABASE", "create the database if it is missing"},
+	{"database.schemas", K_LIST, C(schemas), "PGINIT_SCHEMAS", "schemas owned by the owner role"},
+	{"database.extensions", K_LIST, C(extensions), "PGINIT_EXTENSIONS", "extensions created in schema public"},
+	{"roles", K_GROUP, 0, NULL, "the application roles"},
+	{"roles.owner", K_GROUP, 0, NULL, "NOLOGIN role owning schemas and every migrated object"},
+	{"roles.owner.name", K_STR, C(owner.name), "PGINIT_OWNER_ROLE", "owner role name"},
+	{"roles.app", K_GROUP, 0, NULL, "LOGIN role of the application (DML only)"},
+	{"roles.app.name", K_STR, C(app.name), "PGINIT_APP_ROLE", "app role name"},
+	{"roles.app.secret", K_STR, C(app.secret), "PGINIT_APP_SECRET", "secret name of the app role's password"},
+	{"roles.readonly", K_GROUP, 0, NULL, "optional read-only role"},
+	{"roles.readonly.name", K_STR, C(readonly.name), "PGINIT_READONLY_ROLE", "read-only role name (empty: none)"},
+	{"roles.readonly.secret", K_STR, C(readonly.secret), "PGINIT_READONLY_SECRET", "secret of its password (empty: NOLOGIN)"},
+	{"paths", K_GROUP, 0, NULL, "where the SQL lives"},
+	{"paths.migrations", K_PATH, C(migrations_dir), "PGINIT_MIGRATIONS_DIR", "versioned migrations directory"},
+	{"paths.seeds", K_PATH, C(seeds_dir), "PGINIT_SEEDS_DIR", "directory of seed sets (one subdirectory per set)"},
+	{"paths.initdb", K_PATH, C(initdb_dir), "PGINIT_INITDB_DIR", "superuser SQL run by bootstrap on every start"},
+	{"paths.credentials_file", K_PATH, C(credentials_file), "PGINIT_CREDENTIALS_FILE", "where a generated app password is written (mode 0600)"},
+	{"profiles", K_GROUP, 0, NULL, "one group per profile (dev, test, staging, prod)"},
+	{NULL, K_STR, 0, NULL, NULL},
+};
+
+static const struct key profile_keys[] = {
+	{"seeds", K_LIST, P(seeds), "PGINIT_SEEDS", "seed sets applied, in order"},
+	{"migrate", K_BOOL, P(migrate), "PGINIT_MIGRATE", "whether `run` applies migrations"},
+	{"wait_timeout", K_DURATION, P(wait_timeout_ms), "PGINIT_WAIT_TIMEOUT", "seconds to wait for the server"},
+	{"lock_timeout", K_DURATION, P(lock_timeout_ms), "PGINIT_LOCK_TIMEOUT", "seconds to wait for another pginit's lock"},
+	{"migration_lock_timeout", K_STR, P(migration_lock_timeout), "PGINIT_MIGRATION_LOCK_TIMEOUT", "lock_timeout set for each migration"},
+	{"migration_statement_timeout", K_STR, P(migration_statement_timeout), "PGINIT_MIGRATION_STATEMENT_TIMEOUT", "statement_timeout set for each migration"},
+	{"generate_app_password", K_BOOL, P(generate_app_password), "PGINIT_GENERATE_APP_PASSWORD", "generate a missing app password"},
+	{"allow_out_of_order", K_BOOL, P(allow_out_of_order), "PGINIT_ALLOW_OUT_OF_ORDER", "apply pending migrations older than the newest applied"},
+	{NULL, K_STR, 0, NULL, NULL},
+};
+
+static const char *const type_names[] = {"group", "string", "path", "integer", "boolean", "list of strings", "duration"};
+
+static const struct key *find_key(const struct key *table, const char *path)
+{
+	for (const struct key *k = table; k->path; k++)
+		if (strcmp(k->path, path) == 0)
+			return k;
+	return NULL;
+}
+
+/* ---- storing values */
+
+static void set_string(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = xstrdup(v);
+}
+
+/* Parse a textual value (environment, --set) into its slot. false: bad value. */
+static bool store_text(const struct key *k, void *base, const char *v)
+{
+	char *slot = (char *)base + k->offset;
+	long n;
+	switch (k->type) {
+	case K_STR:
+	case K_PATH:
+		set_string((char **)slot, v);
+		return true;
+	case K_INT:
+		if (!parse_long(v, &n) || n < 0 || n > 65535 * 1000L)
+			return false;
+		*(int *)slot = (int)n;
+		return true;
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on"))
+			*(bool *)slot = true;
+		else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "off"))
+			*(bool *)slot = false;
+		else
+			return false;
+		return true;
+	case K_DURATION:
+		return parse_duration_ms(v, (int *)slot);
+	case K_LIST:
+		strlist_free((struct strlist *)slot);
+		strlist_split((struct strlist *)slot, v);
+		return true;
+	case K_GROUP:
+		break;
+	}
+	return false;
+}
+
+struct loader {
+	struct config *cfg;
+	const char *file;
+};
+
+static bool bad_type(struct loader *L, config_setting_t *s, const char *path, const struct key *k)
+{
+	log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
+		     "key '%s' must be a %s", path, type_names[k->type]);
+	return false;
+}
+
+/* Store a value from the file, checking its type. */
+static bool store_setting(struct loader *L, config_setting_t *s, const char *path, const struct key *k, void *base)
+{
+	char *slot = (char *)base + k->offset;
+	int t = config_setting_type(s);
+	switch (k->type) {
+	case K_STR:
+	case K_PATH:
+		if (t != CONFIG_TYPE_STRING)
+			return bad_type(L, s, path, k);
+		if (k->type == K_PATH && config_setting_get_string(s)[0]) {
+			free(*(char **)slot);
+			*(char **)slot = path_join(L->cfg->dir, config_setting_get_string(s));
+		} else {
+			set_string((char **)slot, config_setting_get_string(s));
+		}
+		return true;
+	case K_INT:
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+			return bad_type(L, s, path, k);
+		*(int *)slot = (int)config_setting_get_int64(s);
+		return true;
+	case K_BOOL:
+		if (t != CONFIG_TYPE_BOOL)
+			return bad_type(L, s, path, k);
+		*(bool *)slot = config_setting_get_bool(s);
+		return true;
+	case K_DURATION:
+		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+			*(int *)slot = (int)(config_setting_get_int64(s) * 1000);
+		else if (t == CONFIG_TYPE_FLOAT)
+			*(int *)slot = (int)(config_setting_get_float(s) * 1000);
+		else if (t != CONFIG_TYPE_STRING || !parse_duration_ms(config_setting_get_string(s), (int *)slot))
+			return bad_type(L, s, path, k);
+		return true;
+	case K_LIST: {
+		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+			return bad_type(L, s, path, k);
+		struct strlist *l = (struct strlist *)slot;
+		strlist_free(l);
+		for (int i = 0; i < config_setting_length(s); i++) {
+			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return bad_type(L, s, path, k);
+			strlist_add(l, config_setting_get_string(e));
+		}
+		return true;
+	}
+	case K_GROUP:
+		if (t != CONFIG_TYPE_GROUP)
+			return bad_type(L, s, path, k);
+		return true;
+	}
+	return false;
+}
+
+/* List the keys valid in a group, for the hint after an unknown key. */
+static void hint_keys(const struct key *table, const char *prefix)
+{
+	struct buf b = {0};
+	size_t pl = strlen(prefix);
+	for (const struct key *k = table; k->path; k++) {
+		const char *rest = k->path + pl;
+		if (strncmp(k->path, prefix, pl) != 0 || strchr(rest, '.'))
+			continue;
+		buf_printf(&b, "%s%s", b.len ? ", " : "", rest);
+	}
+	if (b.len)
+		log_hint("valid keys here: %s", b.data);
+	buf_free(&b);
+}
+
+static bool load_profiles(struct loader *L, config_setting_t *group);
+
+static bool walk(struct loader *L, config_setting_t *group, const char *prefix, const struct key *table, void *base)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		char *path = xasprintf("%s%s", prefix, config_setting_name(s));
+		const struct key *k = find_key(table, path);
+		bool ok;
+		if (!k) {
+			log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
+				     "unknown key '%s'", path);
+			hint_keys(table, prefix);
+			ok = false;
+		} else if (!store_setting(L, s, path, k, base)) {
+			ok = false;
+		} else if (k->type != K_GROUP) {
+			ok = true;
+		} else if (table == global_keys && strcmp(path, "profiles") == 0) {
+			ok = load_profiles(L, s);
+		} else {
+			char *sub = xasprintf("%s.", path);
+			ok = walk(L, s, sub, table, base);
+			free(sub);
+		}
+		free(path);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void profile_defaults(struct profile *p, const char *name)
+{
+	memset(p, 0, sizeof *p);
+	p->name = xstrdup(name);
+	p->migrate = true;
+	p->wait_timeout_ms = 30000;
+	p->lock_timeout_ms = 60000;
+	p->migration_lock_timeout = xstrdup("10s");
+	p->migration_statement_timeout = xstrdup("0");
+}
+
+static bool load_profiles(struct loader *L, config_setting_t *group)
+{
+	struct config *cfg = L->cfg;
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+			log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
+				     "profile '%s' must be a group: %s = { ... };", name, name);
+			return false;
+		}
+		cfg->profiles = xrealloc(cfg->profiles, sizeof(struct profile) * (size_t)(cfg->n_profiles + 1));
+		struct profile *p = &cfg->profiles[cfg->n_profiles++];
+		profile_defaults(p, name);
+		if (!walk(L, s, "", profile_keys, p))
+			return false;
+	}
+	return true;
+}
+
+/* ---- defaults and environment */
+
+static void defaults(struct config *cfg)
+{
+	cfg->host = xstrdup("localhost");
+	cfg->port = 5432;
+	cfg->dbname = xstrdup("app");
+	cfg->user = xstrdup("postgres");
+	cfg->password_secret = xstrdup("postgres_password");
+	cfg->sslmode = xstrdup("prefer");
+	cfg->sslrootcert = xstrdup("");
+	cfg->connect_timeout = 5;
+	cfg->application_name = xstrdup("pginit");
+	cfg->maintenance_db = xstrdup("postgres");
+	cfg->target_session_attrs = xstrdup("read-write");
+	cfg->create_database = true;
+	strlist_add(&cfg->schemas, "auth");
+	strlist_add(&cfg->schemas, "public");
+	strlist_add(&cfg->extensions, "pgcrypto");
+	strlist_add(&cfg->extensions, "uuid-ossp");
+	strlist_add(&cfg->extensions, "citext");
+	cfg->owner.name = xstrdup("app_owner");
+	cfg->owner.secret = xstrdup("");
+	cfg->app.name = xstrdup("app_user");
+	cfg->app.secret = xstrdup("app_db_password");
+	cfg->readonly.name = xstrdup("app_readonly");
+	cfg->readonly.secret = xstrdup("");
+	cfg->migrations_dir = path_join(cfg->dir, "migrations");
+	cfg->seeds_dir = path_join(cfg->dir, "seeds");
+	cfg->initdb_dir = path_join(cfg->dir, "initdb.d");
+	cfg->credentials_file = path_join(cfg->dir, ".env.credentials");
+	cfg->ledger_schema = xstrdup("pginit");
+	cfg->default_profile = xstrdup("");
+}
+
+/* libpq's own variables, read explicitly so that they override the file. */
+static void apply_libpq_env(struct config *cfg)
+{
+	static const struct { const char *var; const char *key; } map[] = {
+		{"PGHOST", "connection.host"}, {"PGPORT", "connection.port"},
+		{"PGDATABASE", "connection.dbname"}, {"PGUSER", "connection.user"},
+		{"PGSSLMODE", "connection.sslmode"}, {"PGSSLROOTCERT", "connection.sslrootcert"},
+		{"PGCONNECT_TIMEOUT", "connection.connect_timeout"}, {"PGAPPNAME", "connection.application_name"},
+		{"PGTARGETSESSIONATTRS", "connection.target_session_attrs"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		const char *v = getenv(map[i].var);
+		if (v && *v)
+			store_text(find_key(global_keys, map[i].key), cfg, v);
+	}
+}
+
+/* DATABASE_URL: a URI or a conninfo string; its password counts as the admin password. */
+static enum rc apply_database_url(struct config *cfg)
+{
+	const char *url = getenv("DATABASE_URL");
+	if (!url || !*url)
+		return RC_OK;
+	struct strlist keys = {0}, vals = {0};
+	char *err = NULL;
+	if (!db_conninfo_parse(url, &keys, &vals, &err)) {
+		/* libpq's message may quote the string; it must not reach the log. */
+		free(err);
+		log_error("DATABASE_URL is not a valid connection URI or conninfo string");
+		log_hint("percent-encode special characters in the password, e.g. '@' as %%40");
+		return RC_CONFIG;
+	}
+	static const struct { const char *kw; const char *key; } map[] = {
+		{"host", "connection.host"}, {"port", "connection.port"}, {"dbname", "connection.dbname"},
+		{"user", "connection.user"}, {"sslmode", "connection.sslmode"},
+		{"sslrootcert", "connection.sslrootcert"}, {"connect_timeout", "connection.connect_timeout"},
+		{"application_name", "connection.application_name"},
+		{"target_session_attrs", "connection.target_session_attrs"},
+	};
+	enum rc rc = RC_OK;
+	for (int i = 0; i < keys.n; i++) {
+		if (strcmp(keys.items[i], "password") == 0) {
+			free_secret(cfg->password);
+			cfg->password = xstrdup(vals.items[i]);
+			continue;
+		}
+		for (size_t j = 0; j < sizeof map / sizeof map[0]; j++)
+			if (strcmp(keys.items[i], map[j].kw) == 0 &&
+			    !store_text(find_key(global_keys, map[j].key), cfg, vals.items[i])) {
+				log_error("DATABASE_URL: invalid %s", map[j].kw);
+				rc = RC_CONFIG;
+			}
+	}
+	for (int i = 0; i < vals.n; i++)
+		wipe(vals.items[i], strlen(vals.items[i]));
+	strlist_free(&keys);
+	strlist_free(&vals);
+	return rc;
+}
+
+/* The postgres image's variables: POSTGRES_USER, POSTGRES_DB (and _FILE). */
+static enum rc apply_postgres_env(struct config *cfg)
+{
+	static const struct { const char *var; const char *key; } map[] = {
+		{"POSTGRES_USER", "connection.user"}, {"POSTGRES_DB", "connection.dbname"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		char *v;
+		enum secret_status st = secret_env(map[i].var, &v);
+		if (st == SECRET_ERROR)
+			return RC_SECRET;
+		if (st == SECRET_OK) {
+			store_text(find_key(global_keys, map[i].key), cfg, v);
+			free(v);
+		}
+	}
+	return RC_OK;
+}
+
+static enum rc apply_pginit_env(const struct key *table, void *base)
+{
+	for (const struct key *k = table; k->path; k++) {
+		const char *v = k->env ? getenv(k->env) : NULL;
+		if (!v)
+			continue;
+		if (!store_text(k, base, v)) {
+			log_error("%s: invalid value '%s' for %s (a %s)", k->env, v, k->path, type_names[k->type]);
+			return RC_CONFIG;
+		}
+	}
+	return RC_OK;
+}
+
+/*
+ * --set PATH=VALUE. Global keys by their path; profile keys by their bare name
+ * (they apply to the selected profile, so they wait for config_select_profile).
+ */
+static enum rc apply_sets(struct config *cfg, bool profile_pass)
+{
+	for (int i = 0; i < cfg->sets.n; i++) {
+		const char *s = cfg->sets.items[i];
+		const char *eq = strchr(s, '=');
+		char *path = xstrndup(s, eq ? (size_t)(eq - s) : strlen(s));
+		const struct key *gk = find_key(global_keys, path);
+		const struct key *pk = find_key(profile_keys, path);
+		enum rc rc = RC_OK;
+		if (!eq || (!gk && !pk) || (gk && gk->type == K_GROUP)) {
+			log_error("--set %s: expected KEY=VALUE with a key from `pginit help config`", s);
+			rc = RC_USAGE;
+		} else if (gk && !profile_pass && !store_text(gk, cfg, eq + 1)) {
+			log_error("--set %s: invalid value for a %s", s, type_names[gk->type]);
+			rc = RC_USAGE;
+		} else if (pk && profile_pass && !store_text(pk, cfg->profile, eq + 1)) {
+			log_error("--set %s: invalid value for a %s", s, type_names[pk->type]);
+			rc = RC_USAGE;
+		}
+		free(path);
+		if (rc != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
+static enum rc load_admin_password(struct config *cfg)
+{
+	if (cfg->password)
+		return RC_OK; /* from DATABASE_URL */
+	char *v = NULL;
+	switch (secret_get(cfg->password_secret, &v, NULL)) {
+	case SECRET_OK:
+		cfg->password = v;
+		return RC_OK;
+	case SECRET_ERROR:
+		return RC_SECRET;
+	case SECRET_MISSING:
+		break;
+	}
+	const char *pg = getenv("PGPASSWORD");
+	if (pg && *pg)
+		cfg->password = xstrdup(pg);
+	return RC_OK; /* else libpq may still find ~/.pgpass */
+}
+
+/* ---- public */
+
+struct config *config_load(const char *path, const struct strlist *sets, enum rc *rc)
+{
+	struct config *cfg = xcalloc(1, sizeof *cfg);
+	cfg->file = xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	cfg->dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : xstrdup("");
+	defaults(cfg);
+	for (int i = 0; sets && i < sets->n; i++)
+		strlist_add(&cfg->sets, sets->items[i]);
+
+	config_t lc;
+	config_init(&lc);
+	*rc = RC_CONFIG;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		log_error("unable to read config file %s: %s", path, strerror(errno));
+		log_hint("pass -c FILE or set PGINIT_CONFIG");
+		goto fail;
+	}
+	int ok = config_read(&lc, f);
+	fclose(f);
+	if (!ok) {
+		log_error_at(&(struct log_where){.file = path, .line = config_error_line(&lc)},
+			     "%s", config_error_text(&lc));
+		goto fail;
+	}
+	struct loader L = {.cfg = cfg, .file = path};
+	if (!walk(&L, config_root_setting(&lc), "", global_keys, cfg))
+		goto fail;
+	config_destroy(&lc); /* every string was copied */
+
+	apply_libpq_env(cfg);
+	if ((*rc = apply_postgres_env(cfg)) != RC_OK)
+		goto fail_nolc;
+	if ((*rc = apply_database_url(cfg)) != RC_OK)
+		goto fail_nolc;
+	if ((*rc = apply_pginit_env(global_keys, cfg)) != RC_OK)
+		goto fail_nolc;
+	if ((*rc = apply_sets(cfg, false)) != RC_OK)
+		goto fail_nolc;
+	if ((*rc = load_admin_password(cfg)) != RC_OK)
+		goto fail_nolc;
+	*rc = RC_OK;
+	return cfg;
+
+fail:
+	config_destroy(&lc);
+fail_nolc:
+	config_free(cfg);
+	return NULL;
+}
+
+enum rc config_select_profile(struct config *cfg, const char *name)
+{
+	if (!name || !*name)
+		name = cfg->default_profile;
+	struct buf names = {0};
+	for (int i = 0; i < cfg->n_profiles; i++) {
+		buf_printf(&names, "%s%s", i ? ", " : "", cfg->profiles[i].name);
+		if (name && strcmp(cfg->profiles[i].name, name) == 0)
+			cfg->profile = &cfg->profiles[i];
+	}
+	if (!cfg->profile) {
+		if (!name || !*name)
+			log_error("no profile selected and %s sets no default_profile", cfg->file);
+		else
+			log_error("unknown profile '%s' (%s defines: %s)", name, cfg->file, names.len ? names.data : "none");
+		log_hint("choose one with -p PROFILE or PGINIT_PROFILE; profiles: %s", names.len ? names.data : "none");
+		buf_free(&names);
+		return RC_CONFIG;
+	}
+	buf_free(&names);
+	enum rc rc = apply_pginit_env(profile_keys, cfg->profile);
+	if (rc == RC_OK)
+		rc = apply_sets(cfg, true);
+	return rc;
+}
+
+static void role_free(struct role *r)
+{
+	free(r->name);
+	free(r->secret);
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	char **strs[] = {&cfg->file, &cfg->dir, &cfg->host, &cfg->dbname, &cfg->user, &cfg->password_secret,
+			 &cfg->sslmode, &cfg->sslrootcert, &cfg->application_name, &cfg->maintenance_db,
+			 &cfg->target_session_attrs, &cfg->migrations_dir, &cfg->seeds_dir, &cfg->initdb_dir,
+			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		free(*strs[i]);
+	free_secret(cfg->password);
+	strlist_free(&cfg->schemas);
+	strlist_free(&cfg->extensions);
+	role_free(&cfg->owner);
+	role_free(&cfg->app);
+	role_free(&cfg->readonly);
+	for (int i = 0; i < cfg->n_profiles; i++) {
+		struct profile *p = &cfg->profiles[i];
+		free(p->name);
+		strlist_free(&p->seeds);
+		free(p->migration_lock_timeout);
+		free(p->migration_statement_timeout);
+	}
+	free(cfg->profiles);
+	strlist_free(&cfg->sets);
+	free(cfg);
+}
+
+void config_print_keys(FILE *out)
+{
+	fprintf(out, "%-34s %-16s %-36s %s\n", "key", "type", "environment", "meaning");
+	for (const struct key *k = global_keys; k->path; k++)
+		if (k->type != K_GROUP)
+			fprintf(out, "%-34s %-16s %-36s %s\n", k->path, type_names[k->type], k->env ? k->env : "-", k->doc);
+	for (const struct key *k = profile_keys; k->path; k++) {
+		char *p = xasprintf("profiles.NAME.%s", k->path);
+		fprintf(out, "%-34s %-16s %-36s %s\n", p, type_names[k->type], k->env ? k->env : "-", k->doc);
+		free(p);
+	}
+}

@@ -1,0 +1,100 @@
+/*
+ * config — pginit.conf (libconfig syntax) + environment + command line, turned
+ * into one owned struct config. Precedence, lowest first:
+ *
+ *   built-in defaults < the file < libpq's PG* variables < the postgres image's
+ *   POSTGRES_USER / POSTGRES_DB (and _FILE) < DATABASE_URL < PGINIT_* < --set
+ *
+ * Every key is declared once, as data, in config.c (path, type, environment
+ * variable, description); `pginit help config` prints that table. Unknown keys
+ * and wrong types are errors naming file:line (or the variable). Relative
+ * paths in the file are relative to the file's directory; in the environment
+ * or on the command line, to the working directory.
+ *
+ * Everything in struct config is owned by it; config_free() releases it and
+ * wipes the admin password. Errors are logged here, once.
+ */
+#ifndef PGINIT_CONFIG_H
+#define PGINIT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "exitcode.h"
+#include "util.h"
+
+struct profile {
+	char *name;
+	struct strlist seeds;          /* seed sets, in order */
+	bool migrate;                  /* run migrations in `run` */
+	int wait_timeout_ms;           /* how long to wait for the server */
+	int lock_timeout_ms;           /* how long to wait for another pginit's lock */
+	char *migration_lock_timeout;  /* SET LOCAL lock_timeout for each migration */
+	char *migration_statement_timeout;
+	bool generate_app_password;    /* a missing app secret may be generated */
+	bool allow_out_of_order;
+};
+
+struct role {
+	char *name;    /* empty: role not managed (readonly only) */
+	char *secret;  /* secret holding its password; empty: NOLOGIN */
+};
+
+struct config {
+	char *file; /* the config file read */
+	char *dir;  /* its directory */
+
+	/* connection (the admin connection) */
+	char *host;
+	int port;
+	char *dbname;           /* target database */
+	char *user;             /* admin user */
+	char *password_secret;  /* secret name of the admin password */
+	char *password;         /* admin password, or NULL (libpq's .pgpass) */
+	char *sslmode;
+	char *sslrootcert;
+	int connect_timeout;
+	char *application_name;
+	char *maintenance_db;
+	char *target_session_attrs;
+
+	/* database */
+	bool create_database;
+	struct strlist schemas;
+	struct strlist extensions;
+
+	struct role owner, app, readonly;
+
+	/* paths */
+	char *migrations_dir;
+	char *seeds_dir;
+	char *initdb_dir;
+	char *credentials_file;
+
+	char *ledger_schema;
+	char *default_profile;
+
+	struct profile *profiles;
+	int n_profiles;
+	struct profile *profile; /* selected; NULL until config_select_profile() */
+
+	struct strlist sets; /* --set PATH=VALUE, applied last */
+};
+
+/*
+ * Load path (explicit: must exist). sets: --set overrides (may be NULL).
+ * On failure returns NULL with *rc = RC_CONFIG (or RC_SECRET for an admin
+ * password that is set twice or unreadable).
+ */
+struct config *config_load(const char *path, const struct strlist *sets, enum rc *rc);
+
+/* Select the profile (NULL: the config's default_profile); applies the
+ * profile's PGINIT_* and --set overrides. RC_CONFIG with the list on failure. */
+enum rc config_select_profile(struct config *cfg, const char *name);
+
+void config_free(struct config *cfg);
+
+/* Print the key table: path, type, environment variable, description. */
+void config_print_keys(FILE *out);
+
+#endif

@@ -1,0 +1,278 @@
+/* ledger — see ledger.h. */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* %1$s is the quoted schema name. */
+static const char ddl[] =
+	"CREATE SCHEMA IF NOT EXISTS %1$s;\n"
+	"REVOKE ALL ON SCHEMA %1$s FROM PUBLIC;\n"
+	"CREATE TABLE IF NOT EXISTS %1$s.init_log (\n"
+	"  id bigserial PRIMARY KEY,\n"
+	"  started_at timestamptz NOT NULL,\n"
+	"  completed_at timestamptz,\n"
+	"  status text NOT NULL CHECK (status IN ('running', 'success', 'failed')),\n"
+	"  profile text NOT NULL,\n"
+	"  command text NOT NULL,\n"
+	"  migrations_applied integer NOT NULL DEFAULT 0,\n"
+	"  seeds_applied integer NOT NULL DEFAULT 0,\n"
+	"  seed_records bigint NOT NULL DEFAULT 0,\n"
+	"  duration_ms bigint,\n"
+	"  error text,\n"
+	"  options jsonb NOT NULL DEFAULT '{}',\n"
+	"  hostname text,\n"
+	"  pginit_version text NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS %1$s.init_step (\n"
+	"  id bigserial PRIMARY KEY,\n"
+	"  run_id bigint NOT NULL REFERENCES %1$s.init_log (id) ON DELETE CASCADE,\n"
+	"  step text NOT NULL,\n"
+	"  started_at timestamptz NOT NULL,\n"
+	"  completed_at timestamptz NOT NULL,\n"
+	"  status text NOT NULL CHECK (status IN ('success', 'failed')),\n"
+	"  items integer NOT NULL DEFAULT 0,\n"
+	"  rows bigint NOT NULL DEFAULT 0,\n"
+	"  duration_ms bigint NOT NULL,\n"
+	"  error text);\n"
+	"CREATE INDEX IF NOT EXISTS init_step_run_id ON %1$s.init_step (run_id);\n"
+	"CREATE TABLE IF NOT EXISTS %1$s.schema_migrations (\n"
+	"  id bigserial PRIMARY KEY,\n"
+	"  version text NOT NULL,\n"
+	"  name text NOT NULL,\n"
+	"  kind text NOT NULL DEFAULT 'migration',\n"
+	"  script text NOT NULL,\n"
+	"  checksum text NOT NULL,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  execution_ms bigint NOT NULL,\n"
+	"  applied_by text NOT NULL DEFAULT session_user,\n"
+	"  success boolean NOT NULL,\n"
+	"  error text,\n"
+	"  run_id bigint REFERENCES %1$s.init_log (id) ON DELETE SET NULL);\n"
+	"CREATE INDEX IF NOT EXISTS schema_migrations_version ON %1$s.schema_migrations (version, id);\n"
+	"CREATE TABLE IF NOT EXISTS %1$s.seed_history (\n"
+	"  id bigserial PRIMARY KEY,\n"
+	"  set_name text NOT NULL,\n"
+	"  name text NOT NULL,\n"
+	"  checksum text NOT NULL,\n"
+	"  profile text NOT NULL,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  rows bigint NOT NULL,\n"
+	"  execution_ms bigint NOT NULL,\n"
+	"  run_id bigint REFERENCES %1$s.init_log (id) ON DELETE SET NULL);\n"
+	"CREATE INDEX IF NOT EXISTS seed_history_file ON %1$s.seed_history (set_name, name, id);\n";
+
+static char *sql_for(struct db *db, const char *schema, const char *fmt)
+{
+	char *q = db_ident(db, schema);
+	struct buf b = {0};
+	/* The format strings are constants of this file; %1$s is the schema. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	buf_printf(&b, fmt, q);
+#pragma GCC diagnostic pop
+	free(q);
+	return buf_steal(&b);
+}
+
+static bool fail(const char *what, struct db_error *err)
+{
+	log_error_at(&(struct log_where){.sqlstate = err->sqlstate}, "unable to %s: %s", what, err->message);
+	db_error_clear(err);
+	return false;
+}
+
+bool ledger_ensure(struct db *db, const char *schema)
+{
+	struct db_error err = {0};
+	char *sql = sql_for(db, schema, ddl);
+	bool ok = db_exec(db, sql, NULL, &err);
+	free(sql);
+	return ok || fail("create pginit's ledger tables", &err);
+}
+
+bool ledger_exists(struct db *db, const char *schema, bool *exists)
+{
+	struct db_error err = {0};
+	const char *params[] = {schema};
+	struct db_result *r = db_query(db, "SELECT to_regclass(quote_ident($1) || '.init_log') IS NOT NULL", 1, params, &err);
+	if (!r)
+		return fail("look up the ledger", &err);
+	*exists = strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	return true;
+}
+
+static bool exec_params(struct db *db, const char *schema, const char *fmt, int n, const char *const *params,
+			const char *what, struct db_result **keep)
+{
+	struct db_error err = {0};
+	char *sql = sql_for(db, schema, fmt);
+	struct db_result *r = db_query(db, sql, n, params, &err);
+	free(sql);
+	if (!r)
+		return fail(what, &err);
+	if (keep)
+		*keep = r;
+	else
+		db_result_free(r);
+	return true;
+}
+
+static void fmt_long(char *buf, size_t n, long v)
+{
+	snprintf(buf, n, "%ld", v);
+}
+
+static void fmt_ts(char *buf, size_t n, int64_t ms)
+{
+	/* Epoch seconds with milliseconds; converted by to_timestamp() on the server. */
+	snprintf(buf, n, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id)
+{
+	char started[32], host[256] = "";
+	fmt_ts(started, sizeof started, run->started_wall_ms);
+	gethostname(host, sizeof host - 1);
+	const char *params[] = {started, run->profile, run->command, run->options_json, host, PGINIT_VERSION};
+	struct db_result *r = NULL;
+	if (!exec_params(db, schema,
+			 "INSERT INTO %1$s.init_log (started_at, status, profile, command, options, hostname, pginit_version)"
+			 " VALUES (to_timestamp($1), 'running', $2, $3, $4::jsonb, $5, $6) RETURNING id",
+			 6, params, "record the run in init_log", &r))
+		return false;
+	*run_id = atol(db_get(r, 0, 0));
+	db_result_free(r);
+	return true;
+}
+
+bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
+		    long seed_rows, const char *error)
+{
+	char id[32], m[32], s[32], rows[32];
+	fmt_long(id, sizeof id, run_id);
+	fmt_long(m, sizeof m, migrations);
+	fmt_long(s, sizeof s, seed_files);
+	fmt_long(rows, sizeof rows, seed_rows);
+	const char *params[] = {id, ok ? "success" : "failed", m, s, rows, error};
+	return exec_params(db, schema,
+			   "UPDATE %1$s.init_log SET status = $2, completed_at = clock_timestamp(),"
+			   " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
+			   " migrations_applied = $3, seeds_applied = $4, seed_records = $5, error = $6 WHERE id = $1",
+			   6, params, "update the run in init_log", NULL);
+}
+
+bool ledger_step_record(struct db *db, const char *schema, long run_id, const struct ledger_step *s)
+{
+	char id[32], started[32], dur[32], items[32], rows[32];
+	fmt_long(id, sizeof id, run_id);
+	fmt_ts(started, sizeof started, s->started_wall_ms);
+	fmt_long(dur, sizeof dur, s->duration_ms);
+	fmt_long(items, sizeof items, s->items);
+	fmt_long(rows, sizeof rows, s->rows);
+	const char *params[] = {id, s->step, started, dur, s->ok ? "success" : "failed", items, rows, s->error};
+	return exec_params(db, schema,
+			   "INSERT INTO %1$s.init_step (run_id, step, started_at, completed_at, duration_ms, status, items, rows, error)"
+			   " VALUES ($1, $2, to_timestamp($3), to_timestamp($3) + $4 * interval '1 millisecond', $4, $5, $6, $7, $8)",
+			   8, params, "record a step in init_step", NULL);
+}
+
+bool ledger_migrations(struct db *db, const char *schema, struct ledger_migration **out, int *n)
+{
+	struct db_result *r = NULL;
+	*out = NULL;
+	*n = 0;
+	/* The latest row of each version tells its state; a later rollback row undoes it. */
+	if (!exec_params(db, schema,
+			 "SELECT version, name, checksum, applied_at::text, success FROM ("
+			 " SELECT DISTINCT ON (version) version, name, checksum, applied_at, success, kind"
+			 " FROM %1$s.schema_migrations ORDER BY version, id DESC) s WHERE kind = 'migration'",
+			 0, NULL, "read schema_migrations", &r))
+		return false;
+	*n = db_nrows(r);
+	*out = xcalloc((size_t)*n + 1, sizeof **out);
+	for (int i = 0; i < *n; i++) {
+		(*out)[i].version = xstrdup(db_get(r, i, 0));
+		(*out)[i].name = xstrdup(db_get(r, i, 1));
+		(*out)[i].checksum = xstrdup(db_get(r, i, 2));
+		(*out)[i].applied_at = xstrdup(db_get(r, i, 3));
+		(*out)[i].success = strcmp(db_get(r, i, 4), "t") == 0;
+	}
+	db_result_free(r);
+	return true;
+}
+
+void ledger_migrations_free(struct ledger_migration *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(m[i].version);
+		free(m[i].name);
+		free(m[i].checksum);
+		free(m[i].applied_at);
+	}
+	free(m);
+}
+
+bool ledger_record_migration(struct db *db, const char *schema, const struct ledger_migration_row *row)
+{
+	char id[32], ms[32];
+	fmt_long(id, sizeof id, row->run_id);
+	fmt_long(ms, sizeof ms, row->execution_ms);
+	const char *params[] = {row->version, row->name, row->script, row->checksum, ms, row->success ? "t" : "f",
+				row->error, row->run_id > 0 ? id : NULL};
+	return exec_params(db, schema,
+			   "INSERT INTO %1$s.schema_migrations (version, name, script, checksum, execution_ms, success, error, run_id)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			   8, params, "record the migration in schema_migrations", NULL);
+}
+
+bool ledger_seeds(struct db *db, const char *schema, struct ledger_seed **out, int *n)
+{
+	struct db_result *r = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!exec_params(db, schema,
+			 "SELECT DISTINCT ON (set_name, name) set_name, name, checksum, applied_at::text"
+			 " FROM %1$s.seed_history ORDER BY set_name, name, id DESC",
+			 0, NULL, "read seed_history", &r))
+		return false;
+	*n = db_nrows(r);
+	*out = xcalloc((size_t)*n + 1, sizeof **out);
+	for (int i = 0; i < *n; i++) {
+		(*out)[i].set = xstrdup(db_get(r, i, 0));
+		(*out)[i].name = xstrdup(db_get(r, i, 1));
+		(*out)[i].checksum = xstrdup(db_get(r, i, 2));
+		(*out)[i].applied_at = xstrdup(db_get(r, i, 3));
+	}
+	db_result_free(r);
+	return true;
+}
+
+void ledger_seeds_free(struct ledger_seed *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(s[i].set);
+		free(s[i].name);
+		free(s[i].checksum);
+		free(s[i].applied_at);
+	}
+	free(s);
+}
+
+bool ledger_record_seed(struct db *db, const char *schema, long run_id, const char *set, const char *name,
+			const char *checksum, const char *profile, long rows, long execution_ms)
+{
+	char id[32], r[32], ms[32];
+	fmt_long(id, sizeof id, run_id);
+	fmt_long(r, sizeof r, rows);
+	fmt_long(ms, sizeof ms, execution_ms);
+	const char *params[] = {set, name, checksum, profile, r, ms, run_id > 0 ? id : NULL};
+	return exec_params(db, schema,
+			   "INSERT INTO %1$s.seed_history (set_name, name, checksum, profile, rows, execution_ms, run_id)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			   7, params, "record the seed in seed_history", NULL);
+}

@@ -1,0 +1,83 @@
+/*
+ * ledger — pginit's own tables in the ledger schema (default "pginit") and
+ * every query on them:
+ *
+ *   schema_migrations  one row per migration attempt that left a mark:
+ *                      applied (success), or failed outside a transaction
+ *   seed_history       one row per seed file application
+ *   init_log           one row per run (running -> success | failed)
+ *   init_step          one row per phase of a run (wait, bootstrap, migrate, seed:<set>)
+ *
+ * The DDL is idempotent and runs under pginit's advisory lock. Functions
+ * log their own failures (once) and return false.
+ */
+#ifndef PGINIT_LEDGER_H
+#define PGINIT_LEDGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+
+bool ledger_ensure(struct db *db, const char *schema);
+/* Does the ledger exist in this database? (for read-only commands) */
+bool ledger_exists(struct db *db, const char *schema, bool *exists);
+
+struct ledger_run {
+	const char *profile;
+	const char *command;
+	const char *options_json;
+	int64_t started_wall_ms;
+};
+/* Insert the run's row (status running); *run_id gets its id. */
+bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id);
+bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
+		    long seed_rows, const char *error);
+
+struct ledger_step {
+	const char *step;
+	int64_t started_wall_ms;
+	long duration_ms;
+	bool ok;
+	long items;
+	long rows;
+	const char *error;
+};
+bool ledger_step_record(struct db *db, const char *schema, long run_id, const struct ledger_step *s);
+
+/* The current state of each migration version (latest row per version). */
+struct ledger_migration {
+	char *version;
+	char *name;
+	char *checksum;
+	char *applied_at;
+	bool success;
+};
+bool ledger_migrations(struct db *db, const char *schema, struct ledger_migration **out, int *n);
+void ledger_migrations_free(struct ledger_migration *m, int n);
+
+struct ledger_migration_row {
+	long run_id;
+	const char *version;
+	const char *name;
+	const char *script;
+	const char *checksum;
+	long execution_ms;
+	bool success;
+	const char *error;
+};
+/* Insert a history row; runs in the caller's transaction, if any. */
+bool ledger_record_migration(struct db *db, const char *schema, const struct ledger_migration_row *row);
+
+struct ledger_seed {
+	char *set;
+	char *name;
+	char *checksum;
+	char *applied_at;
+};
+bool ledger_seeds(struct db *db, const char *schema, struct ledger_seed **out, int *n);
+void ledger_seeds_free(struct ledger_seed *s, int n);
+bool ledger_record_seed(struct db *db, const char *schema, long run_id, const char *set, const char *name,
+			const char *checksum, const char *profile, long rows, long execution_ms);
+
+#endif

@@ -1,0 +1,238 @@
+/* script — see script.h. */
+#include "script.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sig.h"
+#include "util.h"
+
+void script_checksum(const char *text, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	size_t i = 0;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	/* Feed runs of bytes between the '\r' of each CRLF. */
+	size_t run = i;
+	for (; i < len; i++) {
+		if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') {
+			EVP_DigestUpdate(ctx, text + run, i - run);
+			run = i + 1;
+		}
+	}
+	EVP_DigestUpdate(ctx, text + run, len - run);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int k = 0; k < mdlen && k < 32; k++)
+		snprintf(out + 2 * k, 3, "%02x", md[k]);
+	out[64] = '\0';
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool script_list(const char *dir, struct strlist *out, bool *missing)
+{
+	if (missing)
+		*missing = false;
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT) {
+			if (missing)
+				*missing = true;
+			return true;
+		}
+		log_error("unable to read directory %s: %s", dir, strerror(errno));
+		return false;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 4 && strcmp(e->d_name + n - 4, ".sql") == 0 && e->d_name[0] != '.')
+			strlist_add_owned(out, path_join(dir, e->d_name));
+	}
+	closedir(d);
+	qsort(out->items, (size_t)out->n, sizeof(char *), by_name);
+	return true;
+}
+
+/* Directives live in the comment lines above the first statement. */
+static bool parse_directives(struct script *s)
+{
+	const char *p = s->text, *end = s->text + s->len;
+	int line = 1;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *q = p;
+		while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q == eol) { /* blank line */
+		} else if (eol - q >= 2 && q[0] == '-' && q[1] == '-') {
+			q += 2;
+			while (q < eol && *q == ' ')
+				q++;
+			if (eol - q >= 7 && strncmp(q, "pginit:", 7) == 0) {
+				const char *w = q + 7;
+				size_t n = (size_t)(eol - w);
+				while (n && (w[n - 1] == ' ' || w[n - 1] == '\r'))
+					n--;
+				if (n == 14 && strncmp(w, "no-transaction", 14) == 0) {
+					s->no_transaction = true;
+				} else {
+					log_error_at(&(struct log_where){.file = s->path, .line = line},
+						     "unknown directive '-- pginit:%.*s'", (int)n, w);
+					log_hint("known directives: -- pginit:no-transaction");
+					return false;
+				}
+			}
+		} else {
+			break; /* first statement */
+		}
+		p = eol + 1;
+		line++;
+	}
+	return true;
+}
+
+static bool is_begin(const struct sql_stmt *st)
+{
+	return (sqlsplit_starts_with(st, "BEGIN") && !sqlsplit_starts_with(st, "BEGIN ATOMIC")) ||
+	       sqlsplit_starts_with(st, "START TRANSACTION");
+}
+
+static bool is_commit(const struct sql_stmt *st)
+{
+	return sqlsplit_starts_with(st, "COMMIT") || sqlsplit_starts_with(st, "END");
+}
+
+bool script_load(const char *path, struct script *s)
+{
+	memset(s, 0, sizeof *s);
+	s->path = xstrdup(path);
+	s->name = xstrdup(path_base(path));
+	if (!read_file(path, &s->text, &s->len)) {
+		log_error("unable to read %s: %s", path, strerror(errno));
+		return false;
+	}
+	script_checksum(s->text, s->len, s->checksum);
+	if (!parse_directives(s))
+		return false;
+	struct sqlsplit_error err = {0};
+	if (!sqlsplit(s->text, s->len, &s->sql, &err)) {
+		log_error_at(&(struct log_where){.file = path, .line = err.line, .col = err.col}, "%s", err.message);
+		log_hint("the SQL text ends inside the construct that starts here");
+		return false;
+	}
+	s->first = 0;
+	s->last = s->sql.n;
+	if (s->sql.n >= 2 && is_begin(&s->sql.stmts[0]) && is_commit(&s->sql.stmts[s->sql.n - 1])) {
+		s->first = 1;
+		s->last = s->sql.n - 1;
+	}
+	for (int i = s->first; i < s->last; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		if (is_begin(st) || is_commit(st) || sqlsplit_starts_with(st, "ROLLBACK")) {
+			log_error_at(&(struct log_where){.file = path, .line = st->line, .col = st->col},
+				     "transaction control in the middle of a file is not supported");
+			log_hint("pginit runs each file in one transaction; remove it, or split the file "
+				 "(or use -- pginit:no-transaction)");
+			return false;
+		}
+	}
+	return true;
+}
+
+void script_free(struct script *s)
+{
+	free(s->path);
+	free(s->name);
+	free(s->text);
+	sqlsplit_free(&s->sql);
+	memset(s, 0, sizeof *s);
+}
+
+/* Our advice for the errors people meet most in migrations. */
+static const char *hint_for(const char *sqlstate)
+{
+	static const struct { const char *state; const char *hint; } hints[] = {
+		{"25001", "this statement cannot run in a transaction (e.g. CREATE INDEX CONCURRENTLY): "
+			  "add '-- pginit:no-transaction' as the file's first line"},
+		{"55P03", "a lock wait exceeded migration_lock_timeout: another session holds a lock on the table; "
+			  "retry when it is quiet or raise migration_lock_timeout for this profile"},
+		{"57014", "the statement ran past migration_statement_timeout (or pginit was interrupted); "
+			  "raise it for this profile or make the change in smaller steps"},
+		{"42501", "migrations run as the owner role (SET ROLE); superuser-only statements belong in initdb.d/"},
+		{"42P07", "the object already exists: was it created outside migrations? use IF NOT EXISTS "
+			  "or remove it first"},
+		{"42710", "the object already exists: use IF NOT EXISTS or CREATE OR REPLACE"},
+		{"42P01", "the table does not exist: check the schema name and the order of the migrations"},
+		{"42601", "syntax error: check the statement at this line"},
+		{"23505", "a unique constraint rejected a row: seeds must be idempotent (ON CONFLICT DO NOTHING)"},
+	};
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+		if (strcmp(hints[i].state, sqlstate) == 0)
+			return hints[i].hint;
+	return NULL;
+}
+
+bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg)
+{
+	*rows = 0;
+	db_set_context(db, s->name);
+	for (int i = s->first; i < s->last; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		char *sql = xstrndup(st->text, st->len);
+		struct db_error err = {0};
+		long n = 0;
+		bool ok = st->copy_data ? db_copy_in(db, sql, st->copy_data, st->copy_len, &n, &err)
+					: db_exec(db, sql, &n, &err);
+		free(sql);
+		*rows += n;
+		if (ok && sig_caught()) {
+			/* The statement finished before the cancel reached it; stop here anyway. */
+			ok = false;
+			err.message = xstrdup("interrupted");
+		}
+		if (!ok) {
+			int line = st->line, col = st->col;
+			if (err.position > 0)
+				sqlsplit_locate(st, err.position, &line, &col);
+			else
+				col = 0; /* the whole statement: its first line */
+			struct log_where w = {.file = s->path, .line = line, .col = col, .sqlstate = err.sqlstate};
+			if (sig_caught())
+				log_error_at(&w, "interrupted by signal %d; the statement was cancelled", sig_caught());
+			else
+				log_error_at(&w, "%s", err.message);
+			if (err.detail && !sig_caught())
+				log_error("detail: %s", err.detail);
+			const char *hint = err.hint ? err.hint : hint_for(err.sqlstate);
+			if (hint && !sig_caught())
+				log_hint("%s", hint);
+			struct buf b = {0};
+			buf_printf(&b, "%s:%d: %s", s->path, line, sig_caught() ? "interrupted" : err.message);
+			if (err.sqlstate[0])
+				buf_printf(&b, " [%s]", err.sqlstate);
+			*errmsg = buf_steal(&b);
+			db_error_clear(&err);
+			db_set_context(db, NULL);
+			return false;
+		}
+		db_error_clear(&err);
+	}
+	db_set_context(db, NULL);
+	return true;
+}

@@ -1,0 +1,53 @@
+/*
+ * script — one SQL file (migration, seed or initdb.d file): its text, its
+ * checksum, its directives and its statements, and running it.
+ *
+ * Checksum: SHA-256 (hex) of the text with a UTF-8 BOM removed and CRLF turned
+ * into LF, so a change of line endings is not drift but any other edit is.
+ * Directives: comment lines `-- pginit:<word>` before the first statement;
+ * `-- pginit:no-transaction` runs the file statement by statement outside a
+ * transaction. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
+ * twice: those two statements are dropped and pginit's own transaction used.
+ */
+#ifndef PGINIT_SCRIPT_H
+#define PGINIT_SCRIPT_H
+
+#include <stdbool.h>
+
+#include "db.h"
+#include "sqlsplit.h"
+#include "util.h"
+
+struct script {
+	char *path;       /* as opened */
+	char *name;       /* file name without directories */
+	char *text;
+	size_t len;
+	char checksum[65];
+	bool no_transaction;
+	struct sql_script sql;
+	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */
+};
+
+/* Read and split the file; logs "file:line: ..." and returns false on error. */
+bool script_load(const char *path, struct script *s);
+void script_free(struct script *s);
+
+/*
+ * The *.sql files of dir (full paths) in name order. A missing directory is
+ * an empty list (and *missing, if given, is set); other errors are logged.
+ */
+bool script_list(const char *dir, struct strlist *out, bool *missing);
+
+/* The checksum of a text, as above, into out (65 bytes). */
+void script_checksum(const char *text, size_t len, char out[65]);
+
+/*
+ * Run the statements on db (no BEGIN/COMMIT is added here). rows gets the sum
+ * of affected rows. On failure the error is logged once as
+ * "file:line:col: message [SQLSTATE]" with a hint, and *errmsg (caller
+ * frees) gets the same text for the ledger.
+ */
+bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg);
+
+#endif

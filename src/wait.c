@@ -1,0 +1,109 @@
+/* wait — see wait.h. */
+#include "wait.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sig.h"
+
+enum { BACKOFF_FIRST_MS = 25, BACKOFF_CAP_MS = 250, LOG_EVERY_MS = 2000 };
+
+/* The server answers but is not ready yet: worth retrying, unlike bad credentials. */
+static bool transient_connect_error(const char *msg)
+{
+	static const char *const transient[] = {
+		"the database system is starting up",
+		"the database system is not yet accepting connections",
+		"the database system is shutting down",
+		"the database system is in recovery mode",
+		"Connection refused",
+		"server closed the connection unexpectedly",
+	};
+	for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++)
+		if (strstr(msg, transient[i]))
+			return true;
+	return false;
+}
+
+static const char *auth_hint(const char *msg)
+{
+	if (strstr(msg, "password authentication failed"))
+		return "check POSTGRES_PASSWORD / POSTGRES_PASSWORD_FILE or the postgres_password secret";
+	if (strstr(msg, "no password supplied"))
+		return "set POSTGRES_PASSWORD, POSTGRES_PASSWORD_FILE or mount the postgres_password secret";
+	if (strstr(msg, "does not exist"))
+		return "check POSTGRES_USER / connection.user and connection.maintenance_db";
+	if (strstr(msg, "pg_hba.conf"))
+		return "the server's pg_hba.conf does not allow this host/user; add a host line for it";
+	if (strstr(msg, "SSL"))
+		return "check connection.sslmode / PGSSLMODE against the server's ssl setting";
+	return "check the connection settings (pginit help config)";
+}
+
+enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **out)
+{
+	int64_t start = now_ms(), deadline = start + timeout_ms, last_log = start;
+	int backoff = BACKOFF_FIRST_MS, attempts = 0;
+	const char *state = "no response";
+	unsigned seed = (unsigned)(wall_ms() ^ (int64_t)getpid());
+	*out = NULL;
+
+	for (;;) {
+		if (sig_caught())
+			return RC_SIGNAL;
+		attempts++;
+		/* Bound each attempt by the time left (libpq's minimum is 2 s). */
+		struct db_params q = *p;
+		int left_s = (int)((deadline - now_ms() + 999) / 1000);
+		if (q.connect_timeout <= 0 || q.connect_timeout > left_s)
+			q.connect_timeout = left_s < 2 ? 2 : left_s;
+
+		enum db_ping ping = db_ping(&q);
+		if (ping == DB_PING_NO_ATTEMPT) {
+			log_error("unable to connect to %s:%d: invalid connection parameters", p->host, p->port);
+			log_hint("check connection.host/port/sslmode and DATABASE_URL");
+			return RC_CONFIG;
+		}
+		if (ping == DB_PING_OK) {
+			struct db_error err = {0};
+			struct db *db = db_connect(&q, &err);
+			if (db) {
+				log_info("server %s:%d is ready (%d attempt%s, %ld ms)", p->host, p->port, attempts,
+					 attempts == 1 ? "" : "s", (long)(now_ms() - start));
+				*out = db;
+				return RC_OK;
+			}
+			if (!transient_connect_error(err.message)) {
+				log_error("unable to connect to %s:%d as %s: %s", p->host, p->port, p->user, err.message);
+				log_hint("%s", auth_hint(err.message));
+				db_error_clear(&err);
+				return RC_CONNECT;
+			}
+			db_error_clear(&err);
+			state = "starting up";
+		} else {
+			state = ping == DB_PING_REJECT ? "rejecting connections (starting up)" : "no response";
+		}
+
+		int64_t now = now_ms();
+		if (now >= deadline) {
+			log_error("server %s:%d not ready after %d ms (%d attempts; last state: %s)", p->host, p->port,
+				  timeout_ms, attempts, state);
+			log_hint("is the server running and reachable? raise wait_timeout (PGINIT_WAIT_TIMEOUT) if it starts slowly");
+			return RC_WAIT;
+		}
+		if (now - last_log >= LOG_EVERY_MS) {
+			log_info("waiting for server %s:%d: %s (%ld ms)", p->host, p->port, state, (long)(now - start));
+			last_log = now;
+		}
+		/* Full jitter: sleep a random time up to the current backoff, at least 5 ms. */
+		int sleep = 5 + (int)(rand_r(&seed) % (unsigned)backoff);
+		if (now + sleep > deadline)
+			sleep = (int)(deadline - now);
+		sleep_ms(sleep);
+		backoff = backoff * 2 > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : backoff * 2;
+	}
+}

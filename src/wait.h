@@ -1,0 +1,21 @@
+/*
+ * wait — wait until the server accepts a real, authenticated connection.
+ *
+ * PQpingParams is polled with exponential backoff and full jitter (first
+ * sleep 25 ms, doubling, capped at 250 ms) until the deadline. "No response"
+ * and "rejecting: starting up" are retried; PQPING_NO_ATTEMPT (bad parameters)
+ * fails at once; once the server answers, a refused connection (wrong
+ * password, missing role, pg_hba) fails at once instead of burning the
+ * timeout. Progress is logged at most every 2 s.
+ */
+#ifndef PGINIT_WAIT_H
+#define PGINIT_WAIT_H
+
+#include "db.h"
+#include "exitcode.h"
+
+/* RC_OK with *out an open connection (caller closes), or RC_CONFIG,
+ * RC_WAIT, RC_CONNECT, RC_SIGNAL; the failure is logged. */
+enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **out);
+
+#endif
