@@ -62,7 +62,9 @@ lint:
 	shellcheck scripts/*.sh tests/*.sh tests/integration/*.sh tests/unit/*.sh bench/*.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr src
 
+# The static build has its own: static-clean (mk/static.mk); its cached
+# dependencies stay in build/static-deps (rm -rf it to rebuild them).
 clean:
-	rm -rf build/obj build/tests build/pginit build/pginit-static build/static-obj
+	rm -rf build/obj build/tests build/pginit
 
 -include mk/static.mk

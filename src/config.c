@@ -569,13 +569,13 @@ void config_free(struct config *cfg)
 
 void config_print_keys(FILE *out)
 {
-	fprintf(out, "%-34s %-16s %-36s %s\n", "key", "type", "environment", "meaning");
+	fprintf(out, "%-43s %-16s %-36s %s\n", "key", "type", "environment", "meaning");
 	for (const struct key *k = global_keys; k->path; k++)
 		if (k->type != K_GROUP)
-			fprintf(out, "%-34s %-16s %-36s %s\n", k->path, type_names[k->type], k->env ? k->env : "-", k->doc);
+			fprintf(out, "%-43s %-16s %-36s %s\n", k->path, type_names[k->type], k->env ? k->env : "-", k->doc);
 	for (const struct key *k = profile_keys; k->path; k++) {
 		char *p = xasprintf("profiles.NAME.%s", k->path);
-		fprintf(out, "%-34s %-16s %-36s %s\n", p, type_names[k->type], k->env ? k->env : "-", k->doc);
+		fprintf(out, "%-43s %-16s %-36s %s\n", p, type_names[k->type], k->env ? k->env : "-", k->doc);
 		free(p);
 	}
 }

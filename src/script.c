@@ -72,6 +72,9 @@ static bool parse_directives(struct script *s)
 {
 	const char *p = s->text, *end = s->text + s->len;
 	int line = 1;
+	/* Skip a UTF-8 BOM, as the checksum and the splitter do, or line 1 would hide its directive. */
+	if (s->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)

@@ -103,7 +103,8 @@ static void on_word(struct stmt_state *st, const char *w, size_t n)
 	}
 	if (idx <= 4 && (word_eq(w, n, "FUNCTION") || word_eq(w, n, "PROCEDURE")))
 		st->is_routine = true;
-	if (!st->is_routine)
+	/* As psql: only at parenthesis depth 0, so a parameter named begin opens nothing. */
+	if (!st->is_routine || st->paren > 0)
 		return;
 	if (word_eq(w, n, "BEGIN") || (st->begin_depth > 0 && word_eq(w, n, "CASE")))
 		st->begin_depth++;
@@ -339,10 +340,21 @@ bool sqlsplit_starts_with(const struct sql_stmt *stmt, const char *words)
 				while (p < end && *p != '\n')
 					p++;
 			} else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+				/* block comments nest, as in sqlsplit() */
 				const char *c = p + 2;
-				while (end - c >= 2 && !(c[0] == '*' && c[1] == '/'))
-					c++;
-				p = end - c >= 2 ? c + 2 : end;
+				int depth = 1;
+				while (depth > 0 && end - c >= 2) {
+					if (c[0] == '/' && c[1] == '*') {
+						depth++;
+						c += 2;
+					} else if (c[0] == '*' && c[1] == '/') {
+						depth--;
+						c += 2;
+					} else {
+						c++;
+					}
+				}
+				p = depth == 0 ? c : end;
 			} else {
 				break;
 			}

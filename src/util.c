@@ -320,7 +320,7 @@ bool parse_duration_ms(const char *s, int *out)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	if (errno || end == s || !(v >= 0)) /* NaN compares false: reject it too */
 		return false;
 	double mult = 1000;
 	if (strcmp(end, "ms") == 0)

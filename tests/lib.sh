@@ -30,6 +30,7 @@ pg_init() {
 	[ "$(id -u)" -eq 0 ] && chown "$PG_USER_OS" "$dir"
 	PGDATA_TEST=$dir/data
 	PGPORT_TEST=$(free_port)
+	pg_sockdir "$dir/sock"
 	local pwfile=$dir/superpass
 	printf '%s\n' "$TEST_SUPERPASS" >"$pwfile"
 	[ "$(id -u)" -eq 0 ] && chown "$PG_USER_OS" "$pwfile"
@@ -39,7 +40,7 @@ pg_init() {
 	cat >>"$PGDATA_TEST/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PGPORT_TEST
-unix_socket_directories = '$dir'
+unix_socket_directories = '$dir/sock'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
@@ -48,8 +49,15 @@ CONF
 	export PGDATA_TEST PGPORT_TEST
 }
 
+# The server's socket directory must be writable by the user it runs as.
+pg_sockdir() {
+	mkdir -p "$1"
+	[ "$(id -u)" -eq 0 ] && chown "$PG_USER_OS" "$1"
+	return 0
+}
+
 pg_start() {
-	as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA_TEST" -l "$PGDATA_TEST/../server.log" -w -t 30 start >/dev/null
+	as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA_TEST" -l "$PGDATA_TEST/server.log" -w -t 30 start >/dev/null
 }
 
 pg_stop() {

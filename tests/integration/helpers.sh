@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Helpers for the integration tests (sourced by run.sh through core.test.sh).
+
+# run_pginit ARGS...: runs the binary under test; output in $TDIR/out, exit code in $RC.
+run_pginit() {
+	set +e
+	"$PGINIT_BIN" "$@" >"$TDIR/out" 2>&1
+	RC=$?
+	set -e
+	return 0
+}
+
+# expect_rc CODE: the last run_pginit exited with CODE (prints its output if not).
+expect_rc() {
+	if [ "$RC" != "$1" ]; then
+		echo "  FAIL: expected exit $1, got $RC; output:" >&2
+		sed 's/^/    | /' "$TDIR/out" >&2
+		return 1
+	fi
+}
+
+# q DB SQL: one value from the database as the superuser.
+q() {
+	sql -d "$1" -c "$2"
+}
+
+# A private copy of the reference migrations, to add and break files in.
+copy_migrations() {
+	cp -a "$ROOT/migrations" "$TDIR/migrations"
+	export PGINIT_MIGRATIONS_DIR=$TDIR/migrations
+}
+
+# psql as the app role over TCP with its password (SCRAM on this server).
+as_app() {
+	PGPASSWORD=${APP_PW:-$APP_DB_PASSWORD} psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT_TEST" \
+		-U app_user -d "${APP_DB:-app}" -At "$@"
+}
+
+n_migration_files() {
+	find "${PGINIT_MIGRATIONS_DIR:-$ROOT/migrations}" -maxdepth 1 -name '[0-9]*_*.sql' ! -name '*.down.sql' | wc -l
+}
+
+elapsed_ms() { # since $1 (date +%s%N)
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
