@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,12 +169,16 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 		*(bool *)slot = config_setting_get_bool(s);
 		return true;
 	case K_DURATION:
-		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-			*(int *)slot = (int)(config_setting_get_int64(s) * 1000);
-		else if (t == CONFIG_TYPE_FLOAT)
-			*(int *)slot = (int)(config_setting_get_float(s) * 1000);
-		else if (t != CONFIG_TYPE_STRING || !parse_duration_ms(config_setting_get_string(s), (int *)slot))
+		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT) {
+			/* Seconds; the same limits as parse_duration_ms (not negative, fits an int of ms). */
+			double ms = (t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+							    : (double)config_setting_get_int64(s)) * 1000;
+			if (!(ms >= 0 && ms <= INT_MAX))
+				return bad_type(L, s, path, k);
+			*(int *)slot = (int)ms;
+		} else if (t != CONFIG_TYPE_STRING || !parse_duration_ms(config_setting_get_string(s), (int *)slot)) {
 			return bad_type(L, s, path, k);
+		}
 		return true;
 	case K_LIST: {
 		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)

@@ -5,10 +5,13 @@
  *
  * Only this file turns an enum rc into the process's exit status.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bootstrap.h"
 #include "config.h"
@@ -23,10 +26,50 @@
 #include "util.h"
 #include "wait.h"
 
+/* Options after the command name; each command accepts its own subset. */
+struct cmd_opts {
+	char **exec_argv; /* run --exec -- CMD ARGS... */
+	bool json;        /* status --json */
+	bool check;       /* status --check */
+};
+
 struct ctx {
 	struct config *cfg;
 	const char *command;
+	struct cmd_opts opts;
 };
+
+enum { OPT_EXEC = 1, OPT_JSON = 2, OPT_CHECK = 4 };
+
+/*
+ * Parse a command's own options by hand: getopt's state cannot be reset the
+ * same way on glibc and musl, and these are few.
+ */
+static enum rc parse_cmd_opts(const char *command, unsigned allowed, int argc, char **argv, struct cmd_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if ((allowed & OPT_EXEC) && strcmp(a, "--exec") == 0) {
+			if (i + 1 < argc && strcmp(argv[i + 1], "--") == 0)
+				i++;
+			if (i + 1 >= argc) {
+				log_error("%s --exec: no command given (pginit run --exec -- CMD [ARGS...])", command);
+				return RC_USAGE;
+			}
+			o->exec_argv = argv + i + 1;
+			return RC_OK;
+		} else if ((allowed & OPT_JSON) && strcmp(a, "--json") == 0) {
+			o->json = true;
+		} else if ((allowed & OPT_CHECK) && strcmp(a, "--check") == 0) {
+			o->check = true;
+		} else {
+			log_error("%s: unknown option or argument '%s'", command, a);
+			log_hint("see pginit help");
+			return RC_USAGE;
+		}
+	}
+	return RC_OK;
+}
 
 enum { PH_BOOTSTRAP = 1, PH_MIGRATE = 2, PH_SEED = 4 };
 
@@ -390,15 +433,39 @@ out:
 struct command {
 	const char *name;
 	enum rc (*fn)(struct ctx *ctx, int argc, char **argv);
+	unsigned options;
 };
 
 static const struct command commands[] = {
-	{"run", cmd_run},       {"wait", cmd_wait}, {"bootstrap", cmd_bootstrap}, {"migrate", cmd_migrate},
-	{"seed", cmd_seed},     {"status", cmd_status},
-	{NULL, NULL},
+	{"run", cmd_run, OPT_EXEC},
+	{"wait", cmd_wait, 0},
+	{"bootstrap", cmd_bootstrap, 0},
+	{"migrate", cmd_migrate, 0},
+	{"seed", cmd_seed, 0},
+	{"status", cmd_status, OPT_JSON | OPT_CHECK},
+	{NULL, NULL, 0},
 };
 
 /* ---- main */
+
+/*
+ * Entrypoint mode: the init succeeded, now become the application. The
+ * process keeps its PID (PID 1 in a container stays the app), the
+ * environment and the open stdin/stdout/stderr; every libpq connection is
+ * closed by now. Signal dispositions we changed go back to the default so
+ * the app starts as if exec'd by a shell (an ignored SIGPIPE would survive
+ * execve otherwise). Exit codes follow the shell: 127 not found, 126 not
+ * executable.
+ */
+static int exec_app(char **argv)
+{
+	sig_reset();
+	log_info("init done; starting %s", argv[0]);
+	execvp(argv[0], argv);
+	int e = errno;
+	log_error("unable to run %s: %s", argv[0], strerror(e));
+	return e == ENOENT ? 127 : 126;
+}
 
 static int exit_status(enum rc rc)
 {
@@ -477,8 +544,8 @@ int main(int argc, char **argv)
 		strlist_free(&sets);
 		return RC_USAGE;
 	}
-	if (cargc > 1) {
-		log_error("%s: unexpected argument '%s'", command, cargv[1]);
+	struct cmd_opts copts = {0};
+	if (parse_cmd_opts(command, cmd->options, cargc, cargv, &copts) != RC_OK) {
 		strlist_free(&sets);
 		return RC_USAGE;
 	}
@@ -497,9 +564,11 @@ int main(int argc, char **argv)
 		return exit_status(rc);
 	rc = config_select_profile(cfg, profile);
 	if (rc == RC_OK) {
-		struct ctx ctx = {.cfg = cfg, .command = command};
+		struct ctx ctx = {.cfg = cfg, .command = command, .opts = copts};
 		rc = cmd->fn(&ctx, cargc, cargv);
 	}
 	config_free(cfg);
+	if (rc == RC_OK && copts.exec_argv)
+		return exec_app(copts.exec_argv);
 	return exit_status(rc);
 }

@@ -27,6 +27,15 @@ void sig_setup(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void sig_reset(void)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int sig_caught(void)
 {
 	return caught;

@@ -9,6 +9,8 @@
 #define PGINIT_SIG_H
 
 void sig_setup(void);
+/* Restore the default dispositions (before execve of the app). */
+void sig_reset(void);
 /* The first caught signal's number, or 0. */
 int sig_caught(void);
 

@@ -173,3 +173,26 @@ SQL
 	expect_rc 0
 	assert_eq "long_half" "$(q app "select to_regclass('public.long_half')")" "next run applies it"
 }
+
+test_19_exec_entrypoint_mode() {
+	# After a successful init pginit becomes the app: same PID, args passed through.
+	run_pginit run --exec -- sh -c 'echo "app pid $$ args $0 $1"; exit 7' first second
+	expect_rc 7
+	assert_contains "app pid " "$TDIR/out" "the app ran"
+	assert_contains "args first second" "$TDIR/out" "arguments passed"
+	assert_eq 5 "$(q app "select count(*) from auth.users")" "init ran first"
+	# exec keeps the PID: the app's $$ is the PID pginit was started with
+	"$PGINIT_BIN" -q run --exec -- sh -c 'echo $$' >"$TDIR/out" 2>&1 &
+	local pid=$!
+	wait $pid
+	assert_eq "$pid" "$(tail -n 1 "$TDIR/out")" "same PID"
+	# a failed init never starts the app and exits with the init's code
+	POSTGRES_PASSWORD=wrong run_pginit run --exec -- touch "$TDIR/app-started"
+	expect_rc 6
+	[ ! -e "$TDIR/app-started" ] || fail "app started after a failed init"
+	# shell-like codes when the app cannot be run
+	run_pginit -q run --exec -- /nonexistent/app
+	expect_rc 127
+	run_pginit run --exec
+	expect_rc 2
+}
