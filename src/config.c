@@ -14,7 +14,7 @@
 
 /* ---- the key table */
 
-enum ktype { K_GROUP, K_STR, K_PATH, K_INT, K_BOOL, K_LIST, K_DURATION };
+enum ktype { K_GROUP, K_STR, K_PATH, K_INT, K_BOOL, K_LIST, K_DURATION, K_MAP };
 
 struct key {
 	const char *path;   /* dotted path in the file; profile keys are relative to the profile */
@@ -30,6 +30,9 @@ struct key {
 static const struct key global_keys[] = {
 	{"default_profile", K_STR, C(default_profile), NULL, "profile used when neither -p nor PGINIT_PROFILE is given"},
 	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables"},
+	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway"},
+	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape"},
+	{"placeholders", K_MAP, C(placeholder_names), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
 	{"connection", K_GROUP, 0, NULL, "the admin connection"},
 	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory"},
 	{"connection.port", K_INT, C(port), "PGINIT_PORT", "server port"},
@@ -76,7 +79,7 @@ static const struct key profile_keys[] = {
 	{NULL, K_STR, 0, NULL, NULL},
 };
 
-static const char *const type_names[] = {"group", "string", "path", "integer", "boolean", "list of strings", "duration"};
+static const char *const type_names[] = {"group", "string", "path", "integer", "boolean", "list of strings", "duration", "group of strings"};
 
 static const struct key *find_key(const struct key *table, const char *path)
 {
@@ -124,6 +127,7 @@ static bool store_text(const struct key *k, void *base, const char *v)
 		strlist_split((struct strlist *)slot, v);
 		return true;
 	case K_GROUP:
+	case K_MAP:
 		break;
 	}
 	return false;
@@ -197,6 +201,23 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 		if (t != CONFIG_TYPE_GROUP)
 			return bad_type(L, s, path, k);
 		return true;
+	case K_MAP: {
+		/* Free-form names, string values: names in one list, values in the next field. */
+		if (t != CONFIG_TYPE_GROUP)
+			return bad_type(L, s, path, k);
+		struct strlist *names = (struct strlist *)slot, *values = names + 1;
+		for (int i = 0; i < config_setting_length(s); i++) {
+			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+				log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(e)},
+					     "%s.%s must be a string", path, config_setting_name(e));
+				return false;
+			}
+			strlist_add(names, config_setting_name(e));
+			strlist_add(values, config_setting_get_string(e));
+		}
+		return true;
+	}
 	}
 	return false;
 }
@@ -312,6 +333,7 @@ static void defaults(struct config *cfg)
 	cfg->initdb_dir = path_join(cfg->dir, "initdb.d");
 	cfg->credentials_file = path_join(cfg->dir, ".env.credentials");
 	cfg->ledger_schema = xstrdup("pginit");
+	cfg->migrations_format = xstrdup("auto");
 	cfg->default_profile = xstrdup("");
 }
 
@@ -551,10 +573,12 @@ void config_free(struct config *cfg)
 	char **strs[] = {&cfg->file, &cfg->dir, &cfg->host, &cfg->dbname, &cfg->user, &cfg->password_secret,
 			 &cfg->sslmode, &cfg->sslrootcert, &cfg->application_name, &cfg->maintenance_db,
 			 &cfg->target_session_attrs, &cfg->migrations_dir, &cfg->seeds_dir, &cfg->initdb_dir,
-			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile};
+			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile, &cfg->migrations_format};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free_secret(cfg->password);
+	strlist_free(&cfg->placeholder_names);
+	strlist_free(&cfg->placeholder_values);
 	strlist_free(&cfg->schemas);
 	strlist_free(&cfg->extensions);
 	role_free(&cfg->owner);
@@ -576,7 +600,7 @@ void config_print_keys(FILE *out)
 {
 	fprintf(out, "%-43s %-16s %-36s %s\n", "key", "type", "environment", "meaning");
 	for (const struct key *k = global_keys; k->path; k++)
-		if (k->type != K_GROUP)
+		if (k->type != K_GROUP || k->type == K_MAP)
 			fprintf(out, "%-43s %-16s %-36s %s\n", k->path, type_names[k->type], k->env ? k->env : "-", k->doc);
 	for (const struct key *k = profile_keys; k->path; k++) {
 		char *p = xasprintf("profiles.NAME.%s", k->path);

@@ -73,6 +73,9 @@ struct config {
 
 	char *ledger_schema;
 	char *default_profile;
+	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
+	bool migrations_compat;  /* keep the old tool's history table */
+	struct strlist placeholder_names, placeholder_values; /* the placeholders group */
 
 	struct profile *profiles;
 	int n_profiles;

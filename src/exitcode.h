@@ -8,6 +8,7 @@
 
 enum rc {
 	RC_OK = 0,
+	RC_PENDING = 1,    /* status --check: migrations or seeds are pending */
 	RC_USAGE = 2,
 	RC_CONFIG = 3,
 	RC_SECRET = 4,

@@ -186,11 +186,13 @@ bool ledger_migrations(struct db *db, const char *schema, struct ledger_migratio
 	struct db_result *r = NULL;
 	*out = NULL;
 	*n = 0;
-	/* The latest row of each version tells its state; a later rollback row undoes it. */
+	/* The latest row of each version tells its state; a later rollback row undoes it.
+	 * Repeatable migrations are keyed by name in their own namespace. */
 	if (!exec_params(db, schema,
-			 "SELECT version, name, checksum, applied_at::text, success FROM ("
-			 " SELECT DISTINCT ON (version) version, name, checksum, applied_at, success, kind"
-			 " FROM %1$s.schema_migrations ORDER BY version, id DESC) s WHERE kind = 'migration'",
+			 "SELECT version, name, checksum, applied_at::text, success, kind FROM ("
+			 " SELECT DISTINCT ON (kind = 'repeatable', version) version, name, checksum, applied_at, success, kind"
+			 " FROM %1$s.schema_migrations ORDER BY kind = 'repeatable', version, id DESC) s"
+			 " WHERE kind <> 'rollback'",
 			 0, NULL, "read schema_migrations", &r))
 		return false;
 	*n = db_nrows(r);
@@ -201,6 +203,7 @@ bool ledger_migrations(struct db *db, const char *schema, struct ledger_migratio
 		(*out)[i].checksum = xstrdup(db_get(r, i, 2));
 		(*out)[i].applied_at = xstrdup(db_get(r, i, 3));
 		(*out)[i].success = strcmp(db_get(r, i, 4), "t") == 0;
+		(*out)[i].repeatable = strcmp(db_get(r, i, 5), "repeatable") == 0;
 	}
 	db_result_free(r);
 	return true;
@@ -223,11 +226,33 @@ bool ledger_record_migration(struct db *db, const char *schema, const struct led
 	fmt_long(id, sizeof id, row->run_id);
 	fmt_long(ms, sizeof ms, row->execution_ms);
 	const char *params[] = {row->version, row->name, row->script, row->checksum, ms, row->success ? "t" : "f",
-				row->error, row->run_id > 0 ? id : NULL};
+				row->error, row->run_id > 0 ? id : NULL, row->kind ? row->kind : "migration"};
 	return exec_params(db, schema,
-			   "INSERT INTO %1$s.schema_migrations (version, name, script, checksum, execution_ms, success, error, run_id)"
-			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-			   8, params, "record the migration in schema_migrations", NULL);
+			   "INSERT INTO %1$s.schema_migrations (version, name, script, checksum, execution_ms, success, error, run_id, kind)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			   9, params, "record the migration in schema_migrations", NULL);
+}
+
+bool ledger_repair_checksum(struct db *db, const char *schema, const char *version, bool repeatable,
+			    const char *checksum)
+{
+	const char *params[] = {version, repeatable ? "t" : "f", checksum};
+	return exec_params(db, schema,
+			   "UPDATE %1$s.schema_migrations SET checksum = $3 WHERE id = (SELECT max(id) FROM %1$s.schema_migrations"
+			   " WHERE version = $1 AND (kind = 'repeatable') = $2::bool AND kind <> 'rollback')",
+			   3, params, "repair a checksum in schema_migrations", NULL);
+}
+
+bool ledger_delete_failed(struct db *db, const char *schema, long *deleted)
+{
+	struct db_result *r = NULL;
+	if (!exec_params(db, schema,
+			 "WITH d AS (DELETE FROM %1$s.schema_migrations WHERE NOT success RETURNING 1) SELECT count(*) FROM d",
+			 0, NULL, "delete failed rows from schema_migrations", &r))
+		return false;
+	*deleted = atol(db_get(r, 0, 0));
+	db_result_free(r);
+	return true;
 }
 
 bool ledger_seeds(struct db *db, const char *schema, struct ledger_seed **out, int *n)

@@ -52,9 +52,15 @@ struct ledger_migration {
 	char *checksum;
 	char *applied_at;
 	bool success;
+	bool repeatable;
 };
 bool ledger_migrations(struct db *db, const char *schema, struct ledger_migration **out, int *n);
 void ledger_migrations_free(struct ledger_migration *m, int n);
+
+/* repair: align the latest row's checksum of each version with the file's, drop failed rows. */
+bool ledger_repair_checksum(struct db *db, const char *schema, const char *version, bool repeatable,
+			    const char *checksum);
+bool ledger_delete_failed(struct db *db, const char *schema, long *deleted);
 
 struct ledger_migration_row {
 	long run_id;
@@ -65,6 +71,7 @@ struct ledger_migration_row {
 	long execution_ms;
 	bool success;
 	const char *error;
+	const char *kind; /* migration, repeatable, rollback */
 };
 /* Insert a history row; runs in the caller's transaction, if any. */
 bool ledger_record_migration(struct db *db, const char *schema, const struct ledger_migration_row *row);

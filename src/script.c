@@ -1,6 +1,7 @@
 /* script — see script.h. */
 #include "script.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -44,6 +45,17 @@ static int by_name(const void *a, const void *b)
 
 bool script_list(const char *dir, struct strlist *out, bool *missing)
 {
+	return script_list_ext(dir, ".sql", NULL, out, missing);
+}
+
+static bool has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = suffix ? strlen(suffix) : 0;
+	return suffix && n > m && strcmp(name + n - m, suffix) == 0;
+}
+
+bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing)
+{
 	if (missing)
 		*missing = false;
 	DIR *d = opendir(dir);
@@ -58,8 +70,7 @@ bool script_list(const char *dir, struct strlist *out, bool *missing)
 	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (n > 4 && strcmp(e->d_name + n - 4, ".sql") == 0 && e->d_name[0] != '.')
+		if ((has_suffix(e->d_name, suffix) || has_suffix(e->d_name, suffix2)) && e->d_name[0] != '.')
 			strlist_add_owned(out, path_join(dir, e->d_name));
 	}
 	closedir(d);
@@ -68,10 +79,8 @@ bool script_list(const char *dir, struct strlist *out, bool *missing)
 }
 
 /* Directives live in the comment lines above the first statement. */
-static bool parse_directives(struct script *s)
+static bool parse_directives(struct script *s, const char *p, const char *end, int line)
 {
-	const char *p = s->text, *end = s->text + s->len;
-	int line = 1;
 	/* Skip a UTF-8 BOM, as the checksum and the splitter do, or line 1 would hide its directive. */
 	if (s->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		p += 3;
@@ -121,7 +130,71 @@ static bool is_commit(const struct sql_stmt *st)
 	return sqlsplit_starts_with(st, "COMMIT") || sqlsplit_starts_with(st, "END");
 }
 
+static struct strlist ph_names, ph_values;
+
+void script_set_placeholders(const struct strlist *names, const struct strlist *values)
+{
+	strlist_free(&ph_names);
+	strlist_free(&ph_values);
+	for (int i = 0; i < names->n; i++) {
+		strlist_add(&ph_names, names->items[i]);
+		strlist_add(&ph_values, values->items[i]);
+	}
+}
+
+static size_t ident_len(const char *p, const char *end)
+{
+	const char *q = p;
+	if (q < end && (isalpha((unsigned char)*q) || *q == '_'))
+		for (q++; q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.'); q++)
+			;
+	return (size_t)(q - p);
+}
+
+/* Replace ${name}; `$${name}` gives a literal `${name}`. */
+static bool substitute(const char *path, const char *text, size_t len, int line, struct buf *out)
+{
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		if (*p == '\n')
+			line++;
+		bool escaped = end - p >= 3 && p[0] == '$' && p[1] == '$' && p[2] == '{';
+		const char *open = escaped ? p + 1 : p;
+		if (end - open >= 2 && open[0] == '$' && open[1] == '{') {
+			size_t n = ident_len(open + 2, end);
+			if (n > 0 && open + 2 + n < end && open[2 + n] == '}') {
+				if (escaped) {
+					buf_add(out, open, n + 3);
+				} else {
+					int k = -1;
+					for (int i = 0; i < ph_names.n && k < 0; i++)
+						if (strlen(ph_names.items[i]) == n && strncmp(ph_names.items[i], open + 2, n) == 0)
+							k = i;
+					if (k < 0) {
+						log_error_at(&(struct log_where){.file = path, .line = line},
+							     "undefined placeholder ${%.*s}", (int)n, open + 2);
+						log_hint("define it in pginit.conf (placeholders = { %.*s = \"...\"; }) or as "
+							 "PGINIT_VAR_%.*s; write $${%.*s} for a literal ${%.*s}",
+							 (int)n, open + 2, (int)n, open + 2, (int)n, open + 2, (int)n, open + 2);
+						return false;
+					}
+					buf_puts(out, ph_values.items[k]);
+				}
+				p = open + 3 + n;
+				continue;
+			}
+		}
+		buf_putc(out, *p++);
+	}
+	return true;
+}
+
 bool script_load(const char *path, struct script *s)
+{
+	return script_load_part(path, NULL, s);
+}
+
+bool script_load_part(const char *path, const struct script_part *part, struct script *s)
 {
 	memset(s, 0, sizeof *s);
 	s->path = xstrdup(path);
@@ -131,10 +204,30 @@ bool script_load(const char *path, struct script *s)
 		return false;
 	}
 	script_checksum(s->text, s->len, s->checksum);
-	if (!parse_directives(s))
+	struct script_part whole = {.offset = 0, .len = s->len, .line = 1};
+	if (!part)
+		part = &whole;
+	if (part->len == (size_t)-1 || part->offset + part->len > s->len) { /* to the end of the file */
+		whole = *part;
+		whole.len = part->offset <= s->len ? s->len - part->offset : 0;
+		part = &whole;
+	}
+	s->no_transaction = part->no_transaction;
+	const char *from = s->text + part->offset;
+	if (part->offset == 0 && part->len >= 3 && memcmp(from, "\xEF\xBB\xBF", 3) == 0)
+		from += 3;
+	size_t plen = part->len - (size_t)(from - (s->text + part->offset));
+	if (!parse_directives(s, from, from + plen, part->line))
 		return false;
+	struct buf sub = {0};
+	if (!substitute(path, from, plen, part->line, &sub)) {
+		buf_free(&sub);
+		return false;
+	}
+	s->sql_len = sub.len;
+	s->sql_text = buf_steal(&sub);
 	struct sqlsplit_error err = {0};
-	if (!sqlsplit(s->text, s->len, &s->sql, &err)) {
+	if (!sqlsplit_ex(s->sql_text, s->sql_len, part->split_flags, part->line, &s->sql, &err)) {
 		log_error_at(&(struct log_where){.file = path, .line = err.line, .col = err.col}, "%s", err.message);
 		log_hint("the SQL text ends inside the construct that starts here");
 		return false;
@@ -163,6 +256,7 @@ void script_free(struct script *s)
 	free(s->path);
 	free(s->name);
 	free(s->text);
+	free(s->sql_text);
 	sqlsplit_free(&s->sql);
 	memset(s, 0, sizeof *s);
 }

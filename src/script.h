@@ -21,16 +21,36 @@
 struct script {
 	char *path;       /* as opened */
 	char *name;       /* file name without directories */
-	char *text;
+	char *text;       /* the whole file as read */
 	size_t len;
-	char checksum[65];
+	char checksum[65]; /* of the whole file, before placeholders */
+	char *sql_text;   /* the part that runs, placeholders replaced; statements point here */
+	size_t sql_len;
 	bool no_transaction;
 	struct sql_script sql;
 	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */
 };
 
-/* Read and split the file; logs "file:line: ..." and returns false on error. */
+/* Which part of a file runs (the up or down section of a dbmate/goose file). */
+struct script_part {
+	size_t offset, len; /* byte range in the file; len (size_t)-1: to the end */
+	int line;           /* file line where it starts */
+	unsigned split_flags; /* SQLSPLIT_GOOSE */
+	bool no_transaction;  /* set by the format's own directive */
+};
+
+/* Read and split the whole file; logs "file:line: ..." and returns false on error. */
 bool script_load(const char *path, struct script *s);
+/* The same for a part of the file (NULL: all of it). */
+bool script_load_part(const char *path, const struct script_part *part, struct script *s);
+
+/*
+ * Placeholders: ${name} in a script is replaced by its value before the
+ * script is split; `$${name}` stands for a literal `${name}`. Anything else
+ * (`${1}`, `${ x`, a `$$` body) is left alone. An undefined ${name} is an
+ * error naming file:line. Names and values are copied.
+ */
+void script_set_placeholders(const struct strlist *names, const struct strlist *values);
 void script_free(struct script *s);
 
 /*
@@ -38,6 +58,8 @@ void script_free(struct script *s);
  * an empty list (and *missing, if given, is set); other errors are logged.
  */
 bool script_list(const char *dir, struct strlist *out, bool *missing);
+/* The same for files ending in suffix or suffix2 (may be NULL). */
+bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing);
 
 /* The checksum of a text, as above, into out (65 bytes). */
 void script_checksum(const char *text, size_t len, char out[65]);

@@ -1,19 +1,24 @@
 /* seed — see seed.h. */
 #include "seed.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger.h"
 #include "log.h"
-#include "script.h"
 #include "sig.h"
+
+static bool is_csv(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && strcmp(path + n - 4, ".csv") == 0;
+}
 
 enum rc seed_list(const struct config *cfg, const char *set, struct strlist *files)
 {
 	char *dir = path_join(cfg->seeds_dir, set);
 	bool missing = false;
-	enum rc rc = script_list(dir, files, &missing) ? RC_OK : RC_SEED;
+	enum rc rc = script_list_ext(dir, ".sql", ".csv", files, &missing) ? RC_OK : RC_SEED;
 	if (missing) {
 		log_error("seed set '%s' of profile %s has no directory %s", set, cfg->profile->name, dir);
 		log_hint("create it, or remove '%s' from the profile's seeds", set);
@@ -23,13 +28,118 @@ enum rc seed_list(const struct config *cfg, const char *set, struct strlist *fil
 	return rc;
 }
 
+/*
+ * A CSV seed is named <schema>.<table>.csv (an optional "NNN_" prefix orders
+ * it among the set's files) and starts with a header row naming the columns.
+ * Its table and column list, as quoted SQL; false (logged) when malformed.
+ */
+static bool csv_target(struct db *db, const struct script *s, char **table, char **columns)
+{
+	const char *base = s->name;
+	size_t digits = strspn(base, "0123456789");
+	if (digits && base[digits] == '_')
+		base += digits + 1;
+	const char *dot = strchr(base, '.');
+	size_t n = strlen(base) - 4;
+	if (!dot || (size_t)(dot - base) >= n - 1 || memchr(dot + 1, '.', n - (size_t)(dot + 1 - base))) {
+		log_error("%s: a CSV seed is named SCHEMA.TABLE.csv (optionally NNN_SCHEMA.TABLE.csv)", s->path);
+		return false;
+	}
+	const char *eol = memchr(s->text, '\n', s->len);
+	size_t hl = eol ? (size_t)(eol - s->text) : s->len;
+	if (hl && s->text[hl - 1] == '\r')
+		hl--;
+	if (hl == 0) {
+		log_error_at(&(struct log_where){.file = s->path, .line = 1}, "the first line must name the columns");
+		return false;
+	}
+	if (!db) { /* offline check: the shape only */
+		*table = *columns = NULL;
+		return true;
+	}
+	char *schema = xstrndup(base, (size_t)(dot - base)), *tab = xstrndup(dot + 1, n - (size_t)(dot + 1 - base));
+	char *qs = db_ident(db, schema), *qt = db_ident(db, tab);
+	*table = xasprintf("%s.%s", qs, qt);
+	free(schema);
+	free(tab);
+	free(qs);
+	free(qt);
+	/* Header fields: plain or "quoted" names, comma-separated. */
+	struct buf cols = {0};
+	struct strlist names = {0};
+	char *header = xstrndup(s->text, hl);
+	strlist_split(&names, header);
+	for (int i = 0; i < names.n; i++) {
+		char *f = names.items[i];
+		size_t fl = strlen(f);
+		if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
+			f[fl - 1] = '\0';
+			f++;
+		}
+		char *q = db_ident(db, f);
+		buf_printf(&cols, "%s%s", i ? ", " : "", q);
+		free(q);
+	}
+	*columns = buf_steal(&cols);
+	strlist_free(&names);
+	free(header);
+	return true;
+}
+
+bool seed_check_file(const char *path, struct script *s)
+{
+	if (!is_csv(path))
+		return script_load(path, s);
+	memset(s, 0, sizeof *s);
+	s->path = xstrdup(path);
+	s->name = xstrdup(path_base(path));
+	if (!read_file(path, &s->text, &s->len)) {
+		log_error("unable to read %s", path);
+		return false;
+	}
+	script_checksum(s->text, s->len, s->checksum);
+	char *t, *c;
+	return csv_target(NULL, s, &t, &c);
+}
+
 static bool simple(struct db *db, const char *sql)
 {
 	struct db_error err = {0};
 	bool ok = db_exec(db, sql, NULL, &err);
-	if (!ok)
+	if (!ok && !sig_caught())
 		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "%s: %s", sql, err.message);
 	db_error_clear(&err);
+	return ok;
+}
+
+/*
+ * COPY into a temporary table shaped like the CSV's columns, then INSERT ...
+ * ON CONFLICT DO NOTHING: as fast as COPY and as idempotent as the SQL seeds
+ * when a changed file is applied again.
+ */
+static bool exec_csv(struct db *db, const struct script *s, long *rows)
+{
+	char *table = NULL, *cols = NULL;
+	if (!csv_target(db, s, &table, &cols))
+		return false;
+	char *create = xasprintf("CREATE TEMP TABLE pginit_csv ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA", cols, table);
+	char *copy = xasprintf("COPY pginit_csv (%s) FROM STDIN WITH (FORMAT csv, HEADER true)", cols);
+	char *insert = xasprintf("INSERT INTO %s (%s) SELECT %s FROM pginit_csv ON CONFLICT DO NOTHING", table, cols, cols);
+	struct db_error err = {0};
+	long copied = 0;
+	bool ok = db_exec(db, create, NULL, &err) && db_copy_in(db, copy, s->text, s->len, &copied, &err) &&
+		  db_exec(db, insert, rows, &err);
+	if (!ok) {
+		log_error_at(&(struct log_where){.file = s->path, .sqlstate = err.sqlstate}, "%s", err.message);
+		if (err.context)
+			log_error("context: %s", err.context);
+	}
+	db_error_clear(&err);
+	free(create);
+	free(copy);
+	free(insert);
+	free(table);
+	free(cols);
 	return ok;
 }
 
@@ -41,7 +151,7 @@ static enum rc apply_file(struct db *db, const struct config *cfg, const char *s
 	char *errmsg = NULL;
 	int64_t t0 = now_ms();
 	bool ok = simple(db, "BEGIN") && simple(db, set_role);
-	bool ran = ok && script_exec(db, s, rows, &errmsg);
+	bool ran = ok && (is_csv(s->path) ? exec_csv(db, s, rows) : script_exec(db, s, rows, &errmsg));
 	*ms = (long)(now_ms() - t0);
 	if (ran)
 		ok = simple(db, "RESET ROLE") &&
@@ -58,6 +168,21 @@ static enum rc apply_file(struct db *db, const struct config *cfg, const char *s
 	return ran && ok ? RC_OK : RC_SEED;
 }
 
+const char *seed_state(const char *path, const char *set, const struct ledger_seed *done, int n_done)
+{
+	char *text;
+	size_t len;
+	char sum[65] = "";
+	if (read_file(path, &text, &len)) {
+		script_checksum(text, len, sum);
+		free(text);
+	}
+	for (int j = 0; j < n_done; j++)
+		if (strcmp(done[j].set, set) == 0 && strcmp(done[j].name, path_base(path)) == 0)
+			return strcmp(done[j].checksum, sum) == 0 ? "applied" : "changed";
+	return "pending";
+}
+
 enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id,
 		       struct seed_totals *totals)
 {
@@ -68,22 +193,18 @@ enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set,
 	if (rc == RC_OK && !ledger_seeds(db, cfg->ledger_schema, &done, &n_done))
 		rc = RC_SEED;
 	for (int i = 0; rc == RC_OK && i < files.n; i++) {
+		const char *state = seed_state(files.items[i], set, done, n_done);
+		if (strcmp(state, "applied") == 0) {
+			log_debug("seed %s/%s: applied before, unchanged", set, path_base(files.items[i]));
+			continue;
+		}
 		struct script s;
-		if (!script_load(files.items[i], &s)) {
+		if (!seed_check_file(files.items[i], &s)) {
 			script_free(&s);
 			rc = RC_SEED;
 			break;
 		}
-		const char *before = NULL;
-		for (int j = 0; j < n_done; j++)
-			if (strcmp(done[j].set, set) == 0 && strcmp(done[j].name, s.name) == 0)
-				before = done[j].checksum;
-		if (before && strcmp(before, s.checksum) == 0) {
-			log_debug("seed %s/%s: applied before, unchanged", set, s.name);
-			script_free(&s);
-			continue;
-		}
-		if (before)
+		if (strcmp(state, "changed") == 0)
 			log_info("seed %s/%s changed since it was applied: applying it again", set, s.name);
 		long rows = 0, ms = 0;
 		rc = apply_file(db, cfg, set, &s, run_id, &rows, &ms);
@@ -98,5 +219,41 @@ enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set,
 	}
 	ledger_seeds_free(done, n_done);
 	strlist_free(&files);
+	return rc;
+}
+
+enum rc seed_print_plan(struct db *db, const struct config *cfg, bool ledger)
+{
+	struct ledger_seed *done = NULL;
+	int n_done = 0;
+	if (db && ledger && !ledger_seeds(db, cfg->ledger_schema, &done, &n_done))
+		return RC_SEED;
+	enum rc rc = RC_OK;
+	printf("\n-- seeds (profile %s):%s\n", cfg->profile->name, cfg->profile->seeds.n ? "" : " none");
+	for (int k = 0; rc == RC_OK && k < cfg->profile->seeds.n; k++) {
+		const char *set = cfg->profile->seeds.items[k];
+		struct strlist files = {0};
+		rc = seed_list(cfg, set, &files);
+		for (int i = 0; rc == RC_OK && i < files.n; i++) {
+			const char *state = seed_state(files.items[i], set, done, n_done);
+			if (strcmp(state, "applied") == 0)
+				continue;
+			struct script s;
+			if (!seed_check_file(files.items[i], &s)) {
+				rc = RC_SEED;
+			} else {
+				printf("\n-- %s/%s (%s)\nBEGIN;\nSET LOCAL ROLE \"%s\";\n", set, s.name, state, cfg->owner.name);
+				if (is_csv(s.path))
+					printf("-- COPY %s (header: first line) FROM STDIN WITH (FORMAT csv, HEADER true) "
+					       "via a temporary table, INSERT ... ON CONFLICT DO NOTHING\n", s.name);
+				for (int j = s.first; j < s.last; j++)
+					printf("%.*s;\n", (int)s.sql.stmts[j].len, s.sql.stmts[j].text);
+				printf("RESET ROLE;\n-- + a row in %s.seed_history\nCOMMIT;\n", cfg->ledger_schema);
+			}
+			script_free(&s);
+		}
+		strlist_free(&files);
+	}
+	ledger_seeds_free(done, n_done);
 	return rc;
 }

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "db.h"
 #include "exitcode.h"
+#include "ledger.h"
+#include "script.h"
 
 struct seed_totals {
 	int files;  /* applied in this run */
@@ -23,5 +25,14 @@ enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set,
 
 /* The files of a set (full paths, name order); RC_SEED if the set has no directory. */
 enum rc seed_list(const struct config *cfg, const char *set, struct strlist *files);
+
+/* Load a seed file as it would run (SQL split and placeholders, or CSV shape). */
+bool seed_check_file(const char *path, struct script *s);
+
+/* "applied", "changed" or "pending" for a file of a set, from seed_history rows. */
+const char *seed_state(const char *path, const char *set, const struct ledger_seed *done, int n_done);
+
+/* --dry-run: print the seed files that would run and their SQL. db may be NULL. */
+enum rc seed_print_plan(struct db *db, const struct config *cfg, bool ledger);
 
 #endif

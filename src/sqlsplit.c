@@ -155,9 +155,35 @@ static bool scan_copy_data(struct scan *sc, struct sql_stmt *stmt, struct sqlspl
 	return false;
 }
 
+/* Is the line comment at sc->i exactly "-- +goose <word>" (any case, any blanks)? */
+static bool goose_marker(const struct scan *sc, const char *word)
+{
+	size_t j = sc->i + 2;
+	while (j < sc->len && (sc->s[j] == ' ' || sc->s[j] == '\t'))
+		j++;
+	if (sc->len - j < 7 || strncasecmp(sc->s + j, "+goose ", 7) != 0)
+		return false;
+	j += 7;
+	while (j < sc->len && sc->s[j] == ' ')
+		j++;
+	size_t n = strlen(word);
+	if (sc->len - j < n || strncasecmp(sc->s + j, word, n) != 0)
+		return false;
+	j += n;
+	while (j < sc->len && (sc->s[j] == ' ' || sc->s[j] == '\t' || sc->s[j] == '\r'))
+		j++;
+	return j >= sc->len || sc->s[j] == '\n';
+}
+
 bool sqlsplit(const char *text, size_t len, struct sql_script *out, struct sqlsplit_error *err)
 {
-	struct scan sc = {.s = text, .len = len, .line = 1, .col = 1};
+	return sqlsplit_ex(text, len, 0, 1, out, err);
+}
+
+bool sqlsplit_ex(const char *text, size_t len, unsigned flags, int first_line, struct sql_script *out,
+		 struct sqlsplit_error *err)
+{
+	struct scan sc = {.s = text, .len = len, .line = first_line, .col = 1};
 	struct stmt_state st;
 	int cap = 0;
 	out->stmts = NULL;
@@ -170,7 +196,42 @@ bool sqlsplit(const char *text, size_t len, struct sql_script *out, struct sqlsp
 	while (sc.i < sc.len) {
 		char c = at(&sc, 0);
 		int line = sc.line, col = sc.col;
-		if (c == '-' && at(&sc, 1) == '-') {
+		if (c == '-' && at(&sc, 1) == '-' && (flags & SQLSPLIT_GOOSE) && goose_marker(&sc, "StatementBegin")) {
+			/* Everything up to the StatementEnd line is one statement. */
+			push(out, &cap, text, st.start == (size_t)-1 ? sc.i : st.start, sc.i, &st);
+			stmt_reset(&st);
+			while (sc.i < sc.len && at(&sc, 0) != '\n')
+				adv(&sc, 1);
+			adv(&sc, 1);
+			size_t body = sc.i;
+			int bline = sc.line;
+			for (;;) {
+				if (sc.i >= sc.len) {
+					err->line = bline - 1;
+					err->col = 1;
+					err->message = "-- +goose StatementBegin without StatementEnd";
+					goto fail;
+				}
+				if (at(&sc, 0) == '-' && at(&sc, 1) == '-' && goose_marker(&sc, "StatementEnd"))
+					break;
+				while (sc.i < sc.len && at(&sc, 0) != '\n')
+					adv(&sc, 1);
+				adv(&sc, 1);
+			}
+			struct stmt_state blk;
+			stmt_reset(&blk);
+			blk.start = body;
+			blk.line = bline;
+			blk.col = 1;
+			/* a block of only blanks is dropped */
+			size_t k = body;
+			while (k < sc.i && isspace((unsigned char)text[k]))
+				k++;
+			if (k < sc.i)
+				push(out, &cap, text, body, sc.i, &blk);
+			while (sc.i < sc.len && at(&sc, 0) != '\n')
+				adv(&sc, 1);
+		} else if (c == '-' && at(&sc, 1) == '-') {
 			while (sc.i < sc.len && at(&sc, 0) != '\n')
 				adv(&sc, 1);
 		} else if (c == '/' && at(&sc, 1) == '*') {

@@ -36,6 +36,16 @@ struct sqlsplit_error {
 
 /* False on unterminated quotes, comments or COPY data; err says where it began. */
 bool sqlsplit(const char *text, size_t len, struct sql_script *out, struct sqlsplit_error *err);
+
+/*
+ * The same, for a part of a file: first_line is the file line the text starts
+ * on (statements and errors carry file lines). SQLSPLIT_GOOSE: text between a
+ * line `-- +goose StatementBegin` and a line `-- +goose StatementEnd` is one
+ * statement, whatever it contains (goose's rule, matched case-insensitively).
+ */
+enum { SQLSPLIT_GOOSE = 1 };
+bool sqlsplit_ex(const char *text, size_t len, unsigned flags, int first_line, struct sql_script *out,
+		 struct sqlsplit_error *err);
 void sqlsplit_free(struct sql_script *s);
 
 /* Map a 1-based character position inside stmt (as the server reports it)
