@@ -476,6 +476,22 @@ static enum rc run_phases(struct ctx *ctx, unsigned phases)
 		if (rc != RC_OK)
 			goto out;
 	}
+	if (phases & PH_SEED) {
+		/* Every seed file must load before the first migration or seed runs. */
+		for (int k = 0; k < prof->seeds.n && rc == RC_OK; k++) {
+			struct strlist files = {0};
+			rc = seed_list(cfg, prof->seeds.items[k], &files);
+			for (int i = 0; i < files.n; i++) {
+				struct script s;
+				if (!seed_check_file(files.items[i], &s))
+					rc = RC_SEED;
+				script_free(&s);
+			}
+			strlist_free(&files);
+		}
+		if (rc != RC_OK)
+			goto out;
+	}
 	static const struct {
 		unsigned phase;
 		const char *step;

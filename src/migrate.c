@@ -595,6 +595,18 @@ enum rc migrate_apply(struct db *db, const struct config *cfg, const struct migr
 		log_info("migrations (%s): %d applied, nothing to do", format_names[set->format], set->n);
 		return RC_OK;
 	}
+	/* Every pending file must load (split, directives, placeholders) before the first one runs. */
+	enum rc pre = RC_OK;
+	for (int k = 0; k < plan->n_pending; k++) {
+		struct script s;
+		if (!migrate_load(&set->items[plan->pending[k]], false, &s))
+			pre = RC_VALIDATE;
+		script_free(&s);
+	}
+	if (pre != RC_OK) {
+		log_hint("nothing was applied: fix the file(s) above first");
+		return pre;
+	}
 	if (cfg->migrations_compat && !compat_ensure(db, set->format))
 		return RC_MIGRATE;
 	for (int k = 0; k < plan->n_pending; k++) {
