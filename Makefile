@@ -56,6 +56,7 @@ demo:
 
 bench: build/pginit
 	@bench/run.sh
+	@bench/seeds.sh
 
 lint:
 	@scripts/install-deps.sh lint
