@@ -32,7 +32,7 @@ static const struct key global_keys[] = {
 	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables"},
 	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway"},
 	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape"},
-	{"placeholders", K_MAP, C(placeholder_names), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
+	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
 	{"connection", K_GROUP, 0, NULL, "the admin connection"},
 	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory"},
 	{"connection.port", K_INT, C(port), "PGINIT_PORT", "server port"},
@@ -202,10 +202,10 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 			return bad_type(L, s, path, k);
 		return true;
 	case K_MAP: {
-		/* Free-form names, string values: names in one list, values in the next field. */
+		/* Free-form names with string values. */
 		if (t != CONFIG_TYPE_GROUP)
 			return bad_type(L, s, path, k);
-		struct strlist *names = (struct strlist *)slot, *values = names + 1;
+		struct strlist *names = &((struct kv *)slot)->names, *values = &((struct kv *)slot)->values;
 		for (int i = 0; i < config_setting_length(s); i++) {
 			config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
@@ -338,7 +338,7 @@ static void defaults(struct config *cfg)
 }
 
 /* libpq's own variables, read explicitly so that they override the file. */
-static void apply_libpq_env(struct config *cfg)
+static enum rc apply_libpq_env(struct config *cfg)
 {
 	static const struct { const char *var; const char *key; } map[] = {
 		{"PGHOST", "connection.host"}, {"PGPORT", "connection.port"},
@@ -349,9 +349,12 @@ static void apply_libpq_env(struct config *cfg)
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		const char *v = getenv(map[i].var);
-		if (v && *v)
-			store_text(find_key(global_keys, map[i].key), cfg, v);
+		if (v && *v && !store_text(find_key(global_keys, map[i].key), cfg, v)) {
+			log_error("%s: invalid value '%s'", map[i].var, v);
+			return RC_CONFIG;
+		}
 	}
+	return RC_OK;
 }
 
 /* DATABASE_URL: a URI or a conninfo string; its password counts as the admin password. */
@@ -513,7 +516,8 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 		goto fail;
 	config_destroy(&lc); /* every string was copied */
 
-	apply_libpq_env(cfg);
+	if ((*rc = apply_libpq_env(cfg)) != RC_OK)
+		goto fail_nolc;
 	if ((*rc = apply_postgres_env(cfg)) != RC_OK)
 		goto fail_nolc;
 	if ((*rc = apply_database_url(cfg)) != RC_OK)
@@ -577,8 +581,8 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free_secret(cfg->password);
-	strlist_free(&cfg->placeholder_names);
-	strlist_free(&cfg->placeholder_values);
+	strlist_free(&cfg->placeholders.names);
+	strlist_free(&cfg->placeholders.values);
 	strlist_free(&cfg->schemas);
 	strlist_free(&cfg->extensions);
 	role_free(&cfg->owner);

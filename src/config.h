@@ -35,6 +35,12 @@ struct profile {
 	bool allow_out_of_order;
 };
 
+/* Free-form name = "value" pairs (the placeholders group). */
+struct kv {
+	struct strlist names;
+	struct strlist values;
+};
+
 struct role {
 	char *name;    /* empty: role not managed (readonly only) */
 	char *secret;  /* secret holding its password; empty: NOLOGIN */
@@ -75,7 +81,7 @@ struct config {
 	char *default_profile;
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */
-	struct strlist placeholder_names, placeholder_values; /* the placeholders group */
+	struct kv placeholders;  /* the placeholders group: ${name} values */
 
 	struct profile *profiles;
 	int n_profiles;
@@ -86,8 +92,8 @@ struct config {
 
 /*
  * Load path (explicit: must exist). sets: --set overrides (may be NULL).
- * On failure returns NULL with *rc = RC_CONFIG (or RC_SECRET for an admin
- * password that is set twice or unreadable).
+ * On failure returns NULL with *rc = RC_CONFIG (RC_SECRET for an admin
+ * password that is set twice or unreadable, RC_USAGE for a bad --set).
  */
 struct config *config_load(const char *path, const struct strlist *sets, enum rc *rc);
 

@@ -118,9 +118,9 @@ static void setup_placeholders(const struct config *cfg)
 		strlist_add(&names, builtin[i][0]);
 		strlist_add(&values, builtin[i][1]);
 	}
-	for (int i = 0; i < cfg->placeholder_names.n; i++) {
-		strlist_add(&names, cfg->placeholder_names.items[i]);
-		strlist_add(&values, cfg->placeholder_values.items[i]);
+	for (int i = 0; i < cfg->placeholders.names.n; i++) {
+		strlist_add(&names, cfg->placeholders.names.items[i]);
+		strlist_add(&values, cfg->placeholders.values.items[i]);
 	}
 	for (char **e = environ; *e; e++) {
 		if (strncmp(*e, "PGINIT_VAR_", 11) != 0 || !strchr(*e, '='))

@@ -66,6 +66,7 @@ struct stmt_state {
 	int paren;
 	int begin_depth; /* BEGIN ... END nesting inside a SQL-standard function body */
 	int nwords;      /* leading words seen, to recognise CREATE [OR REPLACE] FUNCTION */
+	bool is_create;  /* the statement starts with CREATE */
 	bool is_routine; /* CREATE FUNCTION/PROCEDURE: BEGIN opens a body */
 	bool is_copy;    /* COPY ... */
 	bool copy_stdin; /* ... FROM STDIN */
@@ -93,6 +94,8 @@ static void on_word(struct stmt_state *st, const char *w, size_t n)
 	int idx = st->nwords++;
 	if (idx == 0 && word_eq(w, n, "COPY"))
 		st->is_copy = true;
+	if (idx == 0 && word_eq(w, n, "CREATE"))
+		st->is_create = true;
 	if (st->is_copy) {
 		if (word_eq(w, n, "FROM"))
 			st->saw_from = true;
@@ -101,7 +104,8 @@ static void on_word(struct stmt_state *st, const char *w, size_t n)
 		else
 			st->saw_from = false;
 	}
-	if (idx <= 4 && (word_eq(w, n, "FUNCTION") || word_eq(w, n, "PROCEDURE")))
+	/* CREATE [OR REPLACE] FUNCTION|PROCEDURE, as psql recognises it */
+	if (st->is_create && idx <= 3 && (word_eq(w, n, "FUNCTION") || word_eq(w, n, "PROCEDURE")))
 		st->is_routine = true;
 	/* As psql: only at parenthesis depth 0, so a parameter named begin opens nothing. */
 	if (!st->is_routine || st->paren > 0)

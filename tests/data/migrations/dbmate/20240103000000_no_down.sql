@@ -1,0 +1,3 @@
+-- migrate:up
+CREATE TABLE b (id int);
+-- migrate:upper is not a marker

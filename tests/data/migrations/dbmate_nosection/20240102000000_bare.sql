@@ -1,0 +1,2 @@
+-- forgot the markers
+SELECT 2;

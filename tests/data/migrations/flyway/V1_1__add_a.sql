@@ -1,0 +1,1 @@
+ALTER TABLE v1 ADD a int;

@@ -1,0 +1,2 @@
+-- version 1
+CREATE TABLE one (id int);

@@ -1,0 +1,2 @@
+-- version 9
+CREATE TABLE nine (id int);

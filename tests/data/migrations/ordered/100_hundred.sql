@@ -1,0 +1,2 @@
+-- version 100
+CREATE TABLE hundred (id int);

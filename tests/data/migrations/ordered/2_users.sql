@@ -1,0 +1,2 @@
+-- version 2, no zero padding
+CREATE TABLE two (id int);

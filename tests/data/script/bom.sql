@@ -1,0 +1,4 @@
+﻿CREATE TABLE a (id int);
+COPY a FROM stdin;
+1
+\.

@@ -1,0 +1,3 @@
+SELECT 1;
+-- pginit:no-transaction
+SELECT 2;

@@ -1,0 +1,3 @@
+-- line 1
+SELECT 1;
+SELECT '${nope}';

@@ -1,0 +1,2 @@
+-- pginit:no-transactions
+SELECT 1;

@@ -1,0 +1,4 @@
+-- adds an index
+
+-- pginit:notx
+SELECT 1;

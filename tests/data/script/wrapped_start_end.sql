@@ -1,0 +1,3 @@
+start transaction;
+CREATE TABLE a (id int);
+end;

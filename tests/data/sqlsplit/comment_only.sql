@@ -1,0 +1,4 @@
+-- nothing but comments here; 'really'
+/* and a block
+   comment; */
+-- the end

@@ -1,0 +1,7 @@
+;;
+ ; 
+-- only a comment;
+/* block ; */;
+	;
+SELECT 1;;
+;

@@ -1,0 +1,2 @@
+SELECT 1;
+COPY t FROM stdin

@@ -1,0 +1,4 @@
+SELECT 1;
+DO $body$ BEGIN
+  PERFORM 1;
+END $bdy$;

@@ -1,0 +1,3 @@
+-- +goose StatementBegin
+SELECT 1; SELECT 2;
+-- +goose StatementEnd

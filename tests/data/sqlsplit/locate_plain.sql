@@ -1,0 +1,5 @@
+
+  SELECT a,
+         b
+    FROM t
+   WHERE x = 'é';

@@ -1,0 +1,6 @@
+SELECT 1;
+CREATE TABLE t (
+  id int
+)   
+
+  

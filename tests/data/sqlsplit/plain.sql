@@ -1,0 +1,6 @@
+SELECT 1;
+SELECT 2; SELECT 3;
+  INSERT INTO t VALUES (1, 'a');
+
+UPDATE t SET a = 2
+WHERE b = 3;

@@ -1,0 +1,624 @@
+/*
+ * test_config — config_load and config_select_profile: the file (values,
+ * types, durations, relative paths, errors naming file:line), the environment
+ * (PG*, POSTGRES_*, DATABASE_URL, PGINIT_*) and --set, and their precedence.
+ * Data: the .conf files in tests/data/config/. Every case starts from a clean environment.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "unit.h"
+#include "util.h"
+
+#define DATA "tests/data/config/"
+
+/* Every variable config_load reads, so that the caller's environment cannot leak in. */
+static const char *const env_vars[] = {
+	"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSSLMODE", "PGSSLROOTCERT", "PGCONNECT_TIMEOUT",
+	"PGAPPNAME", "PGTARGETSESSIONATTRS", "PGPASSWORD", "POSTGRES_USER", "POSTGRES_USER_FILE", "POSTGRES_DB",
+	"POSTGRES_DB_FILE", "POSTGRES_PASSWORD", "POSTGRES_PASSWORD_FILE", "ADMIN_PW", "ADMIN_PW_FILE",
+	"DATABASE_URL", "PGINIT_LEDGER_SCHEMA", "PGINIT_HOST", "PGINIT_PORT", "PGINIT_DBNAME", "PGINIT_USER",
+	"PGINIT_PASSWORD_SECRET", "PGINIT_SSLMODE", "PGINIT_SSLROOTCERT", "PGINIT_CONNECT_TIMEOUT",
+	"PGINIT_APPLICATION_NAME", "PGINIT_MAINTENANCE_DB", "PGINIT_TARGET_SESSION_ATTRS",
+	"PGINIT_CREATE_DATABASE", "PGINIT_SCHEMAS", "PGINIT_EXTENSIONS", "PGINIT_OWNER_ROLE", "PGINIT_APP_ROLE",
+	"PGINIT_APP_SECRET", "PGINIT_READONLY_ROLE", "PGINIT_READONLY_SECRET", "PGINIT_MIGRATIONS_DIR",
+	"PGINIT_SEEDS_DIR", "PGINIT_INITDB_DIR", "PGINIT_CREDENTIALS_FILE", "PGINIT_SEEDS", "PGINIT_MIGRATE",
+	"PGINIT_WAIT_TIMEOUT", "PGINIT_LOCK_TIMEOUT", "PGINIT_MIGRATION_LOCK_TIMEOUT",
+	"PGINIT_MIGRATION_STATEMENT_TIMEOUT", "PGINIT_GENERATE_APP_PASSWORD", "PGINIT_ALLOW_OUT_OF_ORDER",
+	"PGINIT_PROFILE", "PGINIT_CONFIG",
+};
+
+/* Every PGINIT_* variable in the key table, including keys added after this test was written. */
+static void unset_documented_vars(void)
+{
+	FILE *f = tmpfile();
+	if (!f)
+		return;
+	config_print_keys(f);
+	rewind(f);
+	char word[256];
+	while (fscanf(f, "%255s", word) == 1)
+		if (strncmp(word, "PGINIT_", 7) == 0)
+			unsetenv(word);
+	fclose(f);
+}
+
+static void clean_env(void)
+{
+	for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++)
+		unsetenv(env_vars[i]);
+	unset_documented_vars();
+	/* No admin password from /run/secrets on the machine running the tests. */
+	setenv("PGINIT_SECRETS_DIR", DATA "no-secrets-here", 1);
+}
+
+/* Load quietly; *log gets what was logged (caller frees). */
+static struct config *load(const char *file, const struct strlist *sets, enum rc *rc, char **log)
+{
+	struct unit_capture cap;
+	unit_capture_begin(&cap);
+	*rc = (enum rc)-1;
+	struct config *cfg = config_load(file, sets, rc);
+	*log = unit_capture_end(&cap);
+	return cfg;
+}
+
+static enum rc select_profile(struct config *cfg, const char *name, char **log)
+{
+	struct unit_capture cap;
+	unit_capture_begin(&cap);
+	enum rc rc = config_select_profile(cfg, name);
+	*log = unit_capture_end(&cap);
+	return rc;
+}
+
+static char *joined(const struct strlist *l)
+{
+	struct buf b = {0};
+	buf_puts(&b, "");
+	for (int i = 0; i < l->n; i++)
+		buf_printf(&b, "%s%s", i ? "|" : "", l->items[i]);
+	return buf_steal(&b);
+}
+
+#define CHECK_LIST(l, want)                          \
+	do {                                         \
+		char *j_ = joined(l);                \
+		CHECK_STR_EQ(j_, want);              \
+		free(j_);                            \
+	} while (0)
+
+static void test_full(void)
+{
+	clean_env();
+	unit_case("full.conf");
+	enum rc rc;
+	char *log;
+	struct config *cfg = load(DATA "full.conf", NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	CHECK_STR_EQ(log, "");
+	free(log);
+	if (!CHECK(cfg != NULL))
+		return;
+	CHECK_STR_EQ(cfg->file, DATA "full.conf");
+	CHECK_STR_EQ(cfg->dir, "tests/data/config");
+	CHECK_STR_EQ(cfg->default_profile, "staging");
+	CHECK_STR_EQ(cfg->ledger_schema, "pginit_ledger");
+	CHECK_STR_EQ(cfg->migrations_format, "flyway");
+	CHECK(cfg->migrations_compat);
+	CHECK_LIST(&cfg->placeholders.names, "schema|app_role|empty");
+	CHECK_LIST(&cfg->placeholders.values, "billing|shop_app|");
+	CHECK_STR_EQ(cfg->host, "db.example");
+	CHECK_INT_EQ(cfg->port, 6432);
+	CHECK_STR_EQ(cfg->dbname, "shop");
+	CHECK_STR_EQ(cfg->user, "admin");
+	CHECK_STR_EQ(cfg->password_secret, "admin_pw");
+	CHECK(cfg->password == NULL); /* no secret anywhere */
+	CHECK_STR_EQ(cfg->sslmode, "verify-full");
+	CHECK_STR_EQ(cfg->sslrootcert, DATA "certs/ca.pem");
+	CHECK_INT_EQ(cfg->connect_timeout, 7);
+	CHECK_STR_EQ(cfg->application_name, "pginit-test");
+	CHECK_STR_EQ(cfg->maintenance_db, "template1");
+	CHECK_STR_EQ(cfg->target_session_attrs, "any");
+	CHECK(!cfg->create_database);
+	CHECK_LIST(&cfg->schemas, "auth|billing|public");
+	CHECK_LIST(&cfg->extensions, "pgcrypto");
+	CHECK_STR_EQ(cfg->owner.name, "shop_owner");
+	CHECK_STR_EQ(cfg->app.name, "shop_app");
+	CHECK_STR_EQ(cfg->app.secret, "shop_app_pw");
+	CHECK_STR_EQ(cfg->readonly.name, "");
+	CHECK_STR_EQ(cfg->readonly.secret, "");
+	/* relative paths are relative to the file's directory; absolute ones stay */
+	CHECK_STR_EQ(cfg->migrations_dir, DATA "sql/migrations");
+	CHECK_STR_EQ(cfg->seeds_dir, DATA "../seeds");
+	CHECK_STR_EQ(cfg->initdb_dir, "/etc/pginit/initdb.d");
+	CHECK_STR_EQ(cfg->credentials_file, DATA "out/.env.credentials");
+	CHECK(cfg->profile == NULL);
+	if (CHECK_INT_EQ(cfg->n_profiles, 2)) {
+		const struct profile *dev = &cfg->profiles[0], *stg = &cfg->profiles[1];
+		unit_case("full.conf profile dev");
+		CHECK_STR_EQ(dev->name, "dev");
+		CHECK_LIST(&dev->seeds, "common|dev");
+		CHECK(dev->migrate); /* default */
+		CHECK_INT_EQ(dev->wait_timeout_ms, 2500);
+		CHECK_INT_EQ(dev->lock_timeout_ms, 2000);
+		CHECK_STR_EQ(dev->migration_lock_timeout, "10s"); /* default */
+		CHECK_STR_EQ(dev->migration_statement_timeout, "0");
+		CHECK(dev->generate_app_password);
+		CHECK(!dev->allow_out_of_order);
+		unit_case("full.conf profile staging");
+		CHECK_STR_EQ(stg->name, "staging");
+		CHECK_LIST(&stg->seeds, "");
+		CHECK(!stg->migrate);
+		CHECK_INT_EQ(stg->wait_timeout_ms, 1500);
+		CHECK_INT_EQ(stg->lock_timeout_ms, 120000);
+		CHECK_STR_EQ(stg->migration_lock_timeout, "5s");
+		CHECK_STR_EQ(stg->migration_statement_timeout, "15min");
+		CHECK(!stg->generate_app_password);
+		CHECK(stg->allow_out_of_order);
+	}
+	unit_case("full.conf: select the default profile");
+	CHECK_INT_EQ(select_profile(cfg, NULL, &log), RC_OK);
+	free(log);
+	CHECK(cfg->profile && strcmp(cfg->profile->name, "staging") == 0);
+	config_free(cfg);
+}
+
+static void test_defaults(void)
+{
+	clean_env();
+	unit_case("minimal.conf: defaults");
+	enum rc rc;
+	char *log;
+	struct config *cfg = load(DATA "minimal.conf", NULL, &rc, &log);
+	free(log);
+	if (!CHECK(cfg != NULL))
+		return;
+	CHECK_STR_EQ(cfg->host, "localhost");
+	CHECK_INT_EQ(cfg->port, 5432);
+	CHECK_STR_EQ(cfg->dbname, "app");
+	CHECK_STR_EQ(cfg->user, "postgres");
+	CHECK_STR_EQ(cfg->password_secret, "postgres_password");
+	CHECK_STR_EQ(cfg->sslmode, "prefer");
+	CHECK_STR_EQ(cfg->ledger_schema, "pginit");
+	CHECK_STR_EQ(cfg->migrations_format, "auto");
+	CHECK(!cfg->migrations_compat);
+	CHECK_INT_EQ(cfg->placeholders.names.n, 0);
+	CHECK(cfg->create_database);
+	CHECK_STR_EQ(cfg->migrations_dir, DATA "migrations");
+	CHECK_STR_EQ(cfg->default_profile, "");
+	unit_case("minimal.conf: default profile values");
+	if (CHECK_INT_EQ(cfg->n_profiles, 1)) {
+		CHECK(cfg->profiles[0].migrate);
+		CHECK_INT_EQ(cfg->profiles[0].wait_timeout_ms, 30000);
+		CHECK_INT_EQ(cfg->profiles[0].lock_timeout_ms, 60000);
+		CHECK_INT_EQ(cfg->profiles[0].seeds.n, 0);
+	}
+	unit_case("minimal.conf: no profile given, no default_profile");
+	CHECK_INT_EQ(select_profile(cfg, NULL, &log), RC_CONFIG);
+	CHECK_CONTAINS(log, "no profile selected");
+	free(log);
+	CHECK(cfg->profile == NULL);
+	unit_case("minimal.conf: unknown profile");
+	CHECK_INT_EQ(select_profile(cfg, "prod", &log), RC_CONFIG);
+	CHECK_CONTAINS(log, "unknown profile 'prod'");
+	CHECK_CONTAINS(log, "defines: dev");
+	free(log);
+	CHECK(cfg->profile == NULL);
+	unit_case("minimal.conf: profile by name");
+	CHECK_INT_EQ(select_profile(cfg, "dev", &log), RC_OK);
+	free(log);
+	CHECK(cfg->profile == &cfg->profiles[0]);
+	config_free(cfg);
+
+	unit_case("empty.conf");
+	cfg = load(DATA "empty.conf", NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_INT_EQ(cfg->n_profiles, 0);
+		CHECK_INT_EQ(select_profile(cfg, "dev", &log), RC_CONFIG);
+		CHECK_CONTAINS(log, "defines: none");
+		free(log);
+	}
+	config_free(cfg);
+
+	unit_case("a config file in the working directory");
+	cfg = load("pginit.conf", NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->dir, "");
+		CHECK_STR_EQ(cfg->migrations_dir, "migrations");
+	}
+	config_free(cfg);
+}
+
+static void test_file_errors(void)
+{
+	/* file, rc, and what the log must say ("FILE:LINE: message") */
+	static const struct { const char *file; enum rc rc; const char *log; } cases[] = {
+		{"unknown_key.conf", RC_CONFIG, DATA "unknown_key.conf:4: unknown key 'connection.hots'"},
+		{"unknown_key.conf", RC_CONFIG, "hint: valid keys here: host, port, dbname"},
+		{"unknown_top_key.conf", RC_CONFIG, DATA "unknown_top_key.conf:2: unknown key 'ledger'"},
+		{"unknown_profile_key.conf", RC_CONFIG, DATA "unknown_profile_key.conf:4: unknown key 'wait_timeuot'"},
+		{"wrong_type.conf", RC_CONFIG, DATA "wrong_type.conf:3: key 'connection.port' must be a integer"},
+		{"wrong_type_bool.conf", RC_CONFIG, DATA "wrong_type_bool.conf:2: key 'database.create' must be a boolean"},
+		{"wrong_type_list.conf", RC_CONFIG,
+		 DATA "wrong_type_list.conf:3: key 'database.extensions' must be a list of strings"},
+		{"wrong_type_duration.conf", RC_CONFIG,
+		 DATA "wrong_type_duration.conf:3: key 'wait_timeout' must be a duration"},
+		{"wrong_type_group.conf", RC_CONFIG, DATA "wrong_type_group.conf:2: key 'connection' must be a group"},
+		{"wrong_type_placeholder.conf", RC_CONFIG,
+		 DATA "wrong_type_placeholder.conf:3: placeholders.port must be a string"},
+		{"wrong_type_placeholders.conf", RC_CONFIG,
+		 DATA "wrong_type_placeholders.conf:1: key 'placeholders' must be a group of strings"},
+		{"profile_not_group.conf", RC_CONFIG, DATA "profile_not_group.conf:3: profile 'prod' must be a group"},
+		{"negative_duration.conf", RC_CONFIG, DATA "negative_duration.conf:3: key 'wait_timeout'"},
+		{"huge_duration.conf", RC_CONFIG, DATA "huge_duration.conf:3: key 'lock_timeout'"},
+		{"syntax.conf", RC_CONFIG, DATA "syntax.conf:4: syntax error"},
+		/* where libconfig puts an unterminated string varies: only the file is sure */
+		{"syntax_unterminated.conf", RC_CONFIG, DATA "syntax_unterminated.conf:"},
+		{"does-not-exist.conf", RC_CONFIG, "unable to read config file " DATA "does-not-exist.conf"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		clean_env();
+		char *path = xasprintf(DATA "%s", cases[i].file);
+		unit_case("config_load(%s)", path);
+		enum rc rc;
+		char *log;
+		struct config *cfg = load(path, NULL, &rc, &log);
+		CHECK(cfg == NULL);
+		CHECK_INT_EQ(rc, cases[i].rc);
+		CHECK_CONTAINS(log, cases[i].log);
+		CHECK_CONTAINS(log, "pginit: error: ");
+		free(log);
+		config_free(cfg);
+		free(path);
+	}
+}
+
+/* ---- environment */
+
+struct env { const char *var, *value; };
+
+/* Load full.conf with these variables set (and nothing else). */
+static struct config *load_with(const struct env *vars, const struct strlist *sets, enum rc *rc, char **log)
+{
+	clean_env();
+	for (const struct env *e = vars; e && e->var; e++)
+		setenv(e->var, e->value, 1);
+	return load(DATA "full.conf", sets, rc, log);
+}
+
+static void test_env(void)
+{
+	enum rc rc;
+	char *log;
+	struct config *cfg;
+
+	unit_case("PGINIT_HOST, PGPORT, POSTGRES_DB, POSTGRES_USER_FILE");
+	cfg = load_with((const struct env[]){{"PGINIT_HOST", "pginit-host"}, {"PGPORT", "5999"},
+					     {"POSTGRES_DB", "pgdb"}, {"POSTGRES_USER_FILE", DATA "postgres_user"},
+					     {NULL, NULL}},
+			NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->host, "pginit-host");
+		CHECK_INT_EQ(cfg->port, 5999);
+		CHECK_STR_EQ(cfg->dbname, "pgdb");
+		CHECK_STR_EQ(cfg->user, "from_file_user"); /* one trailing newline stripped */
+	}
+	config_free(cfg);
+
+	unit_case("PGPORT=abc is an error naming the variable, not ignored");
+	cfg = load_with((const struct env[]){{"PGPORT", "abc"}, {NULL, NULL}}, NULL, &rc, &log);
+	CHECK(cfg == NULL);
+	CHECK_INT_EQ(rc, RC_CONFIG);
+	CHECK_CONTAINS(log, "PGPORT: invalid value 'abc'");
+	free(log);
+	config_free(cfg);
+
+	unit_case("DATABASE_URL as a URI");
+	cfg = load_with((const struct env[]){{"DATABASE_URL", "postgresql://url-user:p%40ss%3Aw0rd@url-host:6543/url-db"
+							      "?sslmode=require&application_name=from-url"
+							      "&connect_timeout=9"},
+					     {NULL, NULL}},
+			NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->host, "url-host");
+		CHECK_INT_EQ(cfg->port, 6543);
+		CHECK_STR_EQ(cfg->user, "url-user");
+		CHECK_STR_EQ(cfg->dbname, "url-db");
+		CHECK_STR_EQ(cfg->password, "p@ss:w0rd");
+		CHECK_STR_EQ(cfg->sslmode, "require");
+		CHECK_STR_EQ(cfg->application_name, "from-url");
+		CHECK_INT_EQ(cfg->connect_timeout, 9);
+	}
+	config_free(cfg);
+
+	unit_case("DATABASE_URL as a conninfo string");
+	cfg = load_with((const struct env[]){{"DATABASE_URL", "host=ci-host port=7001 dbname='my db' password=pw"},
+					     {NULL, NULL}},
+			NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->host, "ci-host");
+		CHECK_INT_EQ(cfg->port, 7001);
+		CHECK_STR_EQ(cfg->dbname, "my db");
+		CHECK_STR_EQ(cfg->user, "admin"); /* from the file: the URL has none */
+		CHECK_STR_EQ(cfg->password, "pw");
+	}
+	config_free(cfg);
+
+	unit_case("DATABASE_URL invalid: RC_CONFIG, and the URL is not logged");
+	cfg = load_with((const struct env[]){{"DATABASE_URL", "postgresql://u:s3cr3t@[::1/db"}, {NULL, NULL}}, NULL, &rc,
+			&log);
+	CHECK(cfg == NULL);
+	CHECK_INT_EQ(rc, RC_CONFIG);
+	CHECK_CONTAINS(log, "DATABASE_URL is not a valid connection URI");
+	CHECK(strstr(log, "s3cr3t") == NULL);
+	free(log);
+
+	unit_case("DATABASE_URL with an invalid port");
+	cfg = load_with((const struct env[]){{"DATABASE_URL", "host=h port=abc"}, {NULL, NULL}}, NULL, &rc, &log);
+	CHECK(cfg == NULL);
+	CHECK_INT_EQ(rc, RC_CONFIG);
+	CHECK_CONTAINS(log, "DATABASE_URL: invalid port");
+	free(log);
+
+	/* PGINIT_* values that do not parse */
+	static const struct env bad[] = {
+		{"PGINIT_PORT", "abc"}, {"PGINIT_PORT", "-1"}, {"PGINIT_CONNECT_TIMEOUT", "5s"},
+		{"PGINIT_CREATE_DATABASE", "maybe"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		unit_case("%s=%s", bad[i].var, bad[i].value);
+		cfg = load_with((const struct env[]){bad[i], {NULL, NULL}}, NULL, &rc, &log);
+		CHECK(cfg == NULL);
+		CHECK_INT_EQ(rc, RC_CONFIG);
+		CHECK_CONTAINS(log, bad[i].var);
+		free(log);
+	}
+
+	unit_case("PGINIT_* of every type");
+	cfg = load_with((const struct env[]){{"PGINIT_CREATE_DATABASE", "yes"}, {"PGINIT_SCHEMAS", " a, b ,,c "},
+					     {"PGINIT_MIGRATIONS_DIR", "rel/migrations"},
+					     {"PGINIT_SSLROOTCERT", "ca.pem"}, {"PGINIT_APP_SECRET", ""}, {NULL, NULL}},
+			NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK(cfg->create_database);
+		CHECK_LIST(&cfg->schemas, "a|b|c");
+		/* from the environment: relative to the working directory, not the file's */
+		CHECK_STR_EQ(cfg->migrations_dir, "rel/migrations");
+		CHECK_STR_EQ(cfg->sslrootcert, "ca.pem");
+		CHECK_STR_EQ(cfg->app.secret, "");
+	}
+	config_free(cfg);
+
+	unit_case("profile variables apply at profile selection");
+	cfg = load_with((const struct env[]){{"PGINIT_WAIT_TIMEOUT", "2.5"}, {"PGINIT_LOCK_TIMEOUT", "90s"},
+					     {"PGINIT_SEEDS", "x,y"}, {"PGINIT_MIGRATE", "off"}, {NULL, NULL}},
+			NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_INT_EQ(select_profile(cfg, "dev", &log), RC_OK);
+		free(log);
+		CHECK_INT_EQ(cfg->profile->wait_timeout_ms, 2500);
+		CHECK_INT_EQ(cfg->profile->lock_timeout_ms, 90000);
+		CHECK_LIST(&cfg->profile->seeds, "x|y");
+		CHECK(!cfg->profile->migrate);
+		CHECK_INT_EQ(cfg->profiles[1].wait_timeout_ms, 1500); /* only the selected profile */
+	}
+	config_free(cfg);
+
+	static const char *const bad_waits[] = {"soon", "-1", "5h", "", "nan"};
+	for (size_t i = 0; i < sizeof bad_waits / sizeof bad_waits[0]; i++) {
+		unit_case("PGINIT_WAIT_TIMEOUT=\"%s\"", bad_waits[i]);
+		cfg = load_with((const struct env[]){{"PGINIT_WAIT_TIMEOUT", bad_waits[i]}, {NULL, NULL}}, NULL, &rc, &log);
+		free(log);
+		if (CHECK(cfg != NULL)) {
+			CHECK_INT_EQ(select_profile(cfg, "dev", &log), RC_CONFIG);
+			CHECK_CONTAINS(log, "PGINIT_WAIT_TIMEOUT: invalid value");
+			free(log);
+		}
+		config_free(cfg);
+	}
+}
+
+/* Each layer overrides all those before it: add them one by one and watch the winner change. */
+static void test_precedence(void)
+{
+	static const struct { const char *var, *value, *user, *dbname, *host; } layers[] = {
+		{NULL, NULL, "admin", "shop", "db.example"}, /* the file */
+		{"PGUSER", "pg-user", "pg-user", "shop", "db.example"},
+		{"PGDATABASE", "pg-db", "pg-user", "pg-db", "db.example"},
+		{"PGHOST", "pg-host", "pg-user", "pg-db", "pg-host"},
+		{"POSTGRES_USER", "postgres-user", "postgres-user", "pg-db", "pg-host"},
+		{"POSTGRES_DB", "postgres-db", "postgres-user", "postgres-db", "pg-host"},
+		{"DATABASE_URL", "postgresql://url-user@url-host/url-db", "url-user", "url-db", "url-host"},
+		{"PGINIT_USER", "pginit-user", "pginit-user", "url-db", "url-host"},
+		{"PGINIT_DBNAME", "pginit-db", "pginit-user", "pginit-db", "url-host"},
+		{"PGINIT_HOST", "pginit-host", "pginit-user", "pginit-db", "pginit-host"},
+		{"--set", "connection.user=set-user", "set-user", "pginit-db", "pginit-host"},
+	};
+	struct env vars[16] = {{NULL, NULL}};
+	struct strlist sets = {0};
+	int nv = 0;
+	for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+		unit_case("precedence: up to %s", layers[i].var ? layers[i].var : "the file");
+		if (layers[i].var && strcmp(layers[i].var, "--set") == 0)
+			strlist_add(&sets, layers[i].value);
+		else if (layers[i].var)
+			vars[nv++] = (struct env){layers[i].var, layers[i].value};
+		enum rc rc;
+		char *log;
+		struct config *cfg = load_with(vars, &sets, &rc, &log);
+		free(log);
+		if (CHECK(cfg != NULL)) {
+			CHECK_STR_EQ(cfg->user, layers[i].user);
+			CHECK_STR_EQ(cfg->dbname, layers[i].dbname);
+			CHECK_STR_EQ(cfg->host, layers[i].host);
+		}
+		config_free(cfg);
+	}
+	strlist_free(&sets);
+}
+
+static void test_admin_password(void)
+{
+	enum rc rc;
+	char *log;
+	struct config *cfg;
+
+	/* minimal.conf keeps the default password_secret, postgres_password */
+	static const struct {
+		const char *what;
+		struct env vars[4];
+		enum rc rc;
+		const char *password; /* or, for a failure, what the log must say */
+	} cases[] = {
+		{"none", {{NULL, NULL}}, RC_OK, NULL},
+		{"POSTGRES_PASSWORD", {{"POSTGRES_PASSWORD", "pw1"}, {NULL, NULL}}, RC_OK, "pw1"},
+		{"POSTGRES_PASSWORD_FILE", {{"POSTGRES_PASSWORD_FILE", DATA "postgres_user"}, {NULL, NULL}}, RC_OK,
+		 "from_file_user"},
+		{"PGPASSWORD as a last resort", {{"PGPASSWORD", "pgpw"}, {NULL, NULL}}, RC_OK, "pgpw"},
+		{"POSTGRES_PASSWORD before PGPASSWORD", {{"PGPASSWORD", "pgpw"}, {"POSTGRES_PASSWORD", "pw1"}, {NULL, NULL}},
+		 RC_OK, "pw1"},
+		{"DATABASE_URL's password first",
+		 {{"POSTGRES_PASSWORD", "pw1"}, {"DATABASE_URL", "postgresql://u:urlpw@h/d"}, {NULL, NULL}}, RC_OK,
+		 "urlpw"},
+		{"POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE",
+		 {{"POSTGRES_PASSWORD", "s3cr3t"}, {"POSTGRES_PASSWORD_FILE", DATA "postgres_user"}, {NULL, NULL}},
+		 RC_SECRET, "both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set"},
+		{"POSTGRES_PASSWORD_FILE missing", {{"POSTGRES_PASSWORD_FILE", DATA "nope"}, {NULL, NULL}}, RC_SECRET,
+		 "unable to read secret file " DATA "nope (from POSTGRES_PASSWORD_FILE)"},
+		{"POSTGRES_USER and POSTGRES_USER_FILE",
+		 {{"POSTGRES_USER", "u"}, {"POSTGRES_USER_FILE", DATA "postgres_user"}, {NULL, NULL}}, RC_SECRET,
+		 "both POSTGRES_USER and POSTGRES_USER_FILE are set"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case("admin password: %s", cases[i].what);
+		clean_env();
+		for (const struct env *e = cases[i].vars; e->var; e++)
+			setenv(e->var, e->value, 1);
+		cfg = load(DATA "minimal.conf", NULL, &rc, &log);
+		CHECK_INT_EQ(rc, cases[i].rc);
+		if (cases[i].rc == RC_OK) {
+			if (CHECK(cfg != NULL))
+				CHECK_STR_EQ(cfg->password, cases[i].password);
+		} else {
+			CHECK(cfg == NULL);
+			CHECK_CONTAINS(log, cases[i].password);
+		}
+		CHECK(strstr(log, "s3cr3t") == NULL);
+		free(log);
+		config_free(cfg);
+	}
+}
+
+static void test_sets(void)
+{
+	enum rc rc;
+	char *log;
+	struct config *cfg;
+	struct strlist sets = {0};
+
+	unit_case("--set of a global key and profile keys");
+	strlist_add(&sets, "connection.port=7000");
+	strlist_add(&sets, "paths.migrations=cli/migrations");
+	strlist_add(&sets, "wait_timeout=7");
+	strlist_add(&sets, "seeds=a, b");
+	strlist_add(&sets, "migration_statement_timeout=1min");
+	cfg = load_with((const struct env[]){{"PGINIT_PORT", "6000"}, {"PGINIT_WAIT_TIMEOUT", "3"}, {NULL, NULL}}, &sets,
+			&rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_INT_EQ(cfg->port, 7000); /* --set over PGINIT_PORT */
+		CHECK_STR_EQ(cfg->migrations_dir, "cli/migrations");
+		CHECK_INT_EQ(cfg->profiles[0].wait_timeout_ms, 2500); /* not yet: a profile key waits for the profile */
+		CHECK_INT_EQ(select_profile(cfg, "dev", &log), RC_OK);
+		free(log);
+		CHECK_INT_EQ(cfg->profile->wait_timeout_ms, 7000); /* --set over PGINIT_WAIT_TIMEOUT */
+		CHECK_LIST(&cfg->profile->seeds, "a|b");
+		CHECK_STR_EQ(cfg->profile->migration_statement_timeout, "1min");
+		CHECK_INT_EQ(cfg->profiles[1].wait_timeout_ms, 1500);
+	}
+	config_free(cfg);
+	strlist_free(&sets);
+
+	/* bad --set: usage errors, at load or (profile keys) at selection */
+	static const struct { const char *set; bool at_load; const char *log; } bad[] = {
+		{"nope=1", true, "--set nope=1: expected KEY=VALUE"},
+		{"connection.port", true, "--set connection.port: expected KEY=VALUE"},
+		{"connection=x", true, "--set connection=x: expected KEY=VALUE"},
+		{"connection.port=x", true, "--set connection.port=x: invalid value for a integer"},
+		{"database.create=maybe", true, "--set database.create=maybe: invalid value for a boolean"},
+		{"migrate=maybe", false, "--set migrate=maybe: invalid value for a boolean"},
+		{"lock_timeout=soon", false, "--set lock_timeout=soon: invalid value for a duration"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		unit_case("--set %s", bad[i].set);
+		strlist_add(&sets, bad[i].set);
+		cfg = load_with(NULL, &sets, &rc, &log);
+		if (bad[i].at_load) {
+			CHECK(cfg == NULL);
+			CHECK_INT_EQ(rc, RC_USAGE);
+			CHECK_CONTAINS(log, bad[i].log);
+		} else if (CHECK(cfg != NULL)) {
+			char *log2;
+			CHECK_INT_EQ(select_profile(cfg, "dev", &log2), RC_USAGE);
+			CHECK_CONTAINS(log2, bad[i].log);
+			free(log2);
+		}
+		free(log);
+		config_free(cfg);
+		strlist_free(&sets);
+	}
+}
+
+static void test_print_keys(void)
+{
+	unit_case("config_print_keys");
+	FILE *f = tmpfile();
+	if (!CHECK(f != NULL))
+		return;
+	config_print_keys(f);
+	long n = ftell(f);
+	rewind(f);
+	char *text = xcalloc((size_t)n + 1, 1);
+	CHECK_INT_EQ(fread(text, 1, (size_t)n, f), n);
+	fclose(f);
+	/* every key of full.conf is documented, with its variable */
+	static const char *const want[] = {
+		"connection.host", "PGINIT_HOST", "connection.port", "database.schemas", "roles.app.secret",
+		"paths.credentials_file", "profiles.NAME.wait_timeout", "PGINIT_WAIT_TIMEOUT",
+		"profiles.NAME.allow_out_of_order", "default_profile",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		CHECK_CONTAINS(text, want[i]);
+	free(text);
+}
+
+int main(void)
+{
+	log_setup(LOG_TEXT, -1);
+	test_full();
+	test_defaults();
+	test_file_errors();
+	test_env();
+	test_precedence();
+	test_admin_password();
+	test_sets();
+	test_print_keys();
+	clean_env();
+	return unit_done();
+}
