@@ -364,8 +364,9 @@ static char *database_sql(struct db *db, const struct config *cfg)
 	buf_puts(&sql, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n");
 	buf_printf(&sql, "REVOKE ALL ON DATABASE %s FROM PUBLIC;\n", dbname);
 	buf_printf(&sql, "GRANT CONNECT, TEMPORARY ON DATABASE %s TO %s;\n", dbname, app);
-	/* The owner role needs TEMPORARY for CSV seeds (loaded through a temporary table). */
-	buf_printf(&sql, "GRANT TEMPORARY ON DATABASE %s TO %s;\n", dbname, owner);
+	/* The owner role creates what migrations create, schemas included (teams coming from
+	 * other tools create their schemas in migrations), and TEMPORARY for CSV seeds. */
+	buf_printf(&sql, "GRANT CREATE, TEMPORARY ON DATABASE %s TO %s;\n", dbname, owner);
 	if (ro)
 		buf_printf(&sql, "GRANT CONNECT ON DATABASE %s TO %s;\n", dbname, ro);
 	for (int i = 0; i < cfg->schemas.n; i++) {

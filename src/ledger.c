@@ -190,9 +190,9 @@ bool ledger_migrations(struct db *db, const char *schema, struct ledger_migratio
 	 * Repeatable migrations are keyed by name in their own namespace. */
 	if (!exec_params(db, schema,
 			 "SELECT version, name, checksum, applied_at::text, success, kind FROM ("
-			 " SELECT DISTINCT ON (kind = 'repeatable', version) version, name, checksum, applied_at, success, kind"
-			 " FROM %1$s.schema_migrations ORDER BY kind = 'repeatable', version, id DESC) s"
-			 " WHERE kind <> 'rollback'",
+			 " SELECT DISTINCT ON (kind LIKE 'repeatable%%', version) version, name, checksum, applied_at, success, kind"
+			 " FROM %1$s.schema_migrations ORDER BY kind LIKE 'repeatable%%', version, id DESC) s"
+			 " WHERE kind NOT IN ('rollback', 'repeatable_reset')",
 			 0, NULL, "read schema_migrations", &r))
 		return false;
 	*n = db_nrows(r);
@@ -241,6 +241,19 @@ bool ledger_repair_checksum(struct db *db, const char *schema, const char *versi
 			   "UPDATE %1$s.schema_migrations SET checksum = $3 WHERE id = (SELECT max(id) FROM %1$s.schema_migrations"
 			   " WHERE version = $1 AND (kind = 'repeatable') = $2::bool AND kind <> 'rollback')",
 			   3, params, "repair a checksum in schema_migrations", NULL);
+}
+
+bool ledger_reset_repeatables(struct db *db, const char *schema, long run_id)
+{
+	char id[32];
+	fmt_long(id, sizeof id, run_id);
+	const char *params[] = {run_id > 0 ? id : NULL};
+	return exec_params(db, schema,
+			   "INSERT INTO %1$s.schema_migrations (version, name, script, checksum, execution_ms, success, run_id, kind)"
+			   " SELECT version, name, script, '', 0, true, $1, 'repeatable_reset' FROM ("
+			   " SELECT DISTINCT ON (version) version, name, script, kind FROM %1$s.schema_migrations"
+			   " WHERE kind LIKE 'repeatable%%' ORDER BY version, id DESC) s WHERE kind = 'repeatable'",
+			   1, params, "reset repeatable migrations", NULL);
 }
 
 bool ledger_delete_failed(struct db *db, const char *schema, long *deleted)

@@ -2,8 +2,9 @@
  * ledger — pginit's own tables in the ledger schema (default "pginit") and
  * every query on them:
  *
- *   schema_migrations  one row per migration attempt that left a mark:
- *                      applied (success), or failed outside a transaction
+ *   schema_migrations  one row per migration event (kind): applied ("migration",
+ *                      "repeatable"), undone ("rollback", "repeatable_reset"),
+ *                      or failed outside a transaction (success = false)
  *   seed_history       one row per seed file application
  *   init_log           one row per run (running -> success | failed)
  *   init_step          one row per phase of a run (wait, bootstrap, migrate, seed:<set>)
@@ -61,6 +62,9 @@ void ledger_migrations_free(struct ledger_migration *m, int n);
 bool ledger_repair_checksum(struct db *db, const char *schema, const char *version, bool repeatable,
 			    const char *checksum);
 bool ledger_delete_failed(struct db *db, const char *schema, long *deleted);
+/* After a rollback: every applied repeatable migration runs again on the next migrate
+ * (what it created may have been dropped by the down steps). */
+bool ledger_reset_repeatables(struct db *db, const char *schema, long run_id);
 
 struct ledger_migration_row {
 	long run_id;

@@ -292,6 +292,9 @@ static enum rc phase_migrate(struct run_state *rs)
 	if (rc == RC_OK)
 		rc = migrate_plan(&v.set, v.hist, v.n_hist, cfg->profile->allow_out_of_order, true, &plan);
 	if (rc == RC_OK)
+		log_info("migrations: %d files in %s (%s format%s), %d pending", v.set.n, cfg->migrations_dir,
+			 migrate_format_name(v.set.format), rs->ctx->format == FMT_AUTO ? ", detected" : "", plan.n_pending);
+	if (rc == RC_OK)
 		rc = migrate_apply(rs->db, cfg, &v.set, &plan, rs->run_id, &rs->migrations);
 	migrate_plan_free(&plan);
 	view_free(&v);

@@ -665,6 +665,8 @@ enum rc migrate_rollback(struct db *db, const struct config *cfg, const struct m
 			log_progress("rollback", k + 1, n, m->file, ms, -1);
 		}
 	}
+	if (*rolled_back > 0 && !ledger_reset_repeatables(db, cfg->ledger_schema, run_id))
+		rc = RC_MIGRATE;
 	free(targets);
 	return rc;
 }

@@ -234,6 +234,9 @@ bool script_load_part(const char *path, const struct script_part *part, struct s
 	}
 	s->first = 0;
 	s->last = s->sql.n;
+	/* Outside a transaction the file's own BEGIN/COMMIT are what it asks for: keep them. */
+	if (s->no_transaction)
+		return true;
 	if (s->sql.n >= 2 && is_begin(&s->sql.stmts[0]) && is_commit(&s->sql.stmts[s->sql.n - 1])) {
 		s->first = 1;
 		s->last = s->sql.n - 1;

@@ -1,0 +1,2 @@
+DROP VIEW IF EXISTS crm.v_contacts;   -- from R__views.sql
+DROP TABLE IF EXISTS crm.accounts;

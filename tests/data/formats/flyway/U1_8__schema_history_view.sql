@@ -1,0 +1,1 @@
+DROP VIEW IF EXISTS crm.schema_history;

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS crm.convert_lead(bigint);

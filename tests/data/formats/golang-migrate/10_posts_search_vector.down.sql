@@ -1,0 +1,1 @@
+ALTER TABLE blog.posts DROP COLUMN IF EXISTS search;

@@ -1,0 +1,2 @@
+-- pginit:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS blog.posts_search_idx;

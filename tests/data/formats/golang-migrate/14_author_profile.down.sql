@@ -1,0 +1,5 @@
+BEGIN;
+ALTER TABLE blog.authors DROP CONSTRAINT IF EXISTS authors_website_http;
+ALTER TABLE blog.authors DROP COLUMN IF EXISTS website;
+ALTER TABLE blog.authors DROP COLUMN IF EXISTS bio;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Nothing to undo: the backfill only filled NULLs, and we don't know which ones any more.
+-- The file exists so that "migrate down" can step past version 16.

@@ -1,0 +1,2 @@
+-- drops the partitions with it
+DROP TABLE IF EXISTS blog.page_views;

@@ -1,0 +1,1 @@
+ALTER TABLE blog.posts DROP CONSTRAINT IF EXISTS posts_slug_normalised;

@@ -1,0 +1,2 @@
+DELETE FROM blog.tags
+ WHERE slug IN ('announcements', 'howto', 'release-notes', 'editors-picks', 'opinion');
