@@ -22,7 +22,7 @@
 static void upper(char *dst, size_t n, const char *src)
 {
 	size_t i;
-	for (i = 0; src[i] && i < n - 1; i++)
+	for (i = 0; i < n - 1 && src[i]; i++)
 		dst[i] = (src[i] >= 'a' && src[i] <= 'z') ? (char)(src[i] - 32) : src[i];
 	dst[i] = '\0';
 }

@@ -604,7 +604,7 @@ void config_print_keys(FILE *out)
 {
 	fprintf(out, "%-43s %-16s %-36s %s\n", "key", "type", "environment", "meaning");
 	for (const struct key *k = global_keys; k->path; k++)
-		if (k->type != K_GROUP || k->type == K_MAP)
+		if (k->type != K_GROUP)
 			fprintf(out, "%-43s %-16s %-36s %s\n", k->path, type_names[k->type], k->env ? k->env : "-", k->doc);
 	for (const struct key *k = profile_keys; k->path; k++) {
 		char *p = xasprintf("profiles.NAME.%s", k->path);

@@ -85,7 +85,7 @@ enum secret_status secret_get(const char *name, char **value, const char **where
 {
 	char var[128];
 	size_t i;
-	for (i = 0; name[i] && i < sizeof var - 1; i++)
+	for (i = 0; i < sizeof var - 1 && name[i]; i++)
 		var[i] = (char)toupper((unsigned char)name[i]);
 	var[i] = '\0';
 

@@ -5,7 +5,7 @@
 # last (for quick local runs only; CI runs everything).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 2
 start=$(date +%s)
 results=()
 status=0

@@ -14,7 +14,7 @@ schema_dump() {
 # format_round_trip DIR FORMAT SCHEMA MIGRATIONS OLD_TABLE_CHECK_SQL EXPECTED
 format_round_trip() {
 	local dir=$1 format=$2 schema=$3 n=$4 check_sql=$5 expected=$6
-	export PGINIT_MIGRATIONS_DIR=$dir PGINIT_SEEDS= PGINIT_MIGRATIONS_COMPAT=true
+	export PGINIT_MIGRATIONS_DIR=$dir PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true
 	run_pginit run
 	expect_rc 0
 	assert_contains "migrations: $n files in $dir ($format format, detected), $n pending" "$TDIR/out" "format detected and reported"
@@ -67,7 +67,7 @@ test_32_format_goose() {
 test_33_format_flyway() {
 	cp -a "$FORMATS/flyway" "$TDIR/flyway"
 	# V1_12 is data-only and has no undo script: a full rollback is refused before anything runs ...
-	export PGINIT_MIGRATIONS_DIR=$TDIR/flyway PGINIT_SEEDS= PGINIT_MIGRATIONS_COMPAT=true
+	export PGINIT_MIGRATIONS_DIR=$TDIR/flyway PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true
 	run_pginit run
 	expect_rc 0
 	run_pginit rollback --to 0
