@@ -13,11 +13,8 @@ bin=${PGINIT_BIN:-$ROOT/build/pginit}
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
 
-W=$(mktemp -d /tmp/pginit-bench.XXXXXX)
-chmod 755 "$W"
-trap 'pg_stop; rm -rf "$W"' EXIT
-pg_init "$W"
-pg_start
+pg_throwaway pginit-bench
+W=$THROWAWAY
 
 mkdir "$W/migrations"
 for i in $(seq 1 "$n"); do

@@ -12,11 +12,8 @@ bin=${PGINIT_BIN:-$ROOT/build/pginit}
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
 
-W=$(mktemp -d /tmp/pginit-bench.XXXXXX)
-chmod 755 "$W"
-trap 'pg_stop; rm -rf "$W"' EXIT
-pg_init "$W"
-pg_start
+pg_throwaway pginit-bench
+W=$THROWAWAY
 
 mkdir -p "$W/migrations" "$W/seeds/csv" "$W/seeds/sql"
 printf 'CREATE TABLE public.people (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, score numeric);\n' \

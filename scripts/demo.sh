@@ -10,11 +10,8 @@ make -s build/pginit
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
 
-DEMO=$(mktemp -d /tmp/pginit-demo.XXXXXX)
-chmod 755 "$DEMO"
-trap 'pg_stop; rm -rf "$DEMO"' EXIT
-pg_init "$DEMO"
-pg_start
+pg_throwaway pginit-demo
+DEMO=$THROWAWAY
 echo "== throwaway PostgreSQL on 127.0.0.1:$PGPORT_TEST ($DEMO)"
 
 export PGHOST=127.0.0.1 PGPORT=$PGPORT_TEST POSTGRES_PASSWORD=$TEST_SUPERPASS

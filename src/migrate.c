@@ -491,16 +491,6 @@ void migrate_plan_free(struct plan *p)
 
 /* ---- applying */
 
-static bool simple(struct db *db, const char *sql)
-{
-	struct db_error err = {0};
-	bool ok = db_exec(db, sql, NULL, &err);
-	if (!ok && !sig_caught())
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "%s: %s", sql, err.message);
-	db_error_clear(&err);
-	return ok;
-}
-
 /* lock_timeout/statement_timeout for this migration; local to its transaction when it has one. */
 static bool set_timeouts(struct db *db, const struct profile *p, bool local)
 {
@@ -553,7 +543,7 @@ static enum rc run_one(struct db *db, const struct config *cfg, const struct mig
 	int64_t t0 = now_ms();
 	long rows = 0;
 	char *errmsg = NULL;
-	bool ok = (!tx || simple(db, "BEGIN")) && set_timeouts(db, cfg->profile, tx) && simple(db, set_role);
+	bool ok = (!tx || script_simple(db, "BEGIN")) && set_timeouts(db, cfg->profile, tx) && script_simple(db, set_role);
 	bool ran = ok && script_exec(db, &s, &rows, &errmsg);
 	*ms = (long)(now_ms() - t0);
 	struct ledger_migration_row row = {.run_id = run_id, .version = m->version, .name = m->name,
@@ -562,16 +552,16 @@ static enum rc run_one(struct db *db, const struct config *cfg, const struct mig
 					   .kind = down ? "rollback" : m->repeatable ? "repeatable" : "migration"};
 	if (tx) {
 		if (ran)
-			ok = simple(db, "RESET ROLE") && ledger_record_migration(db, cfg->ledger_schema, &row) &&
+			ok = script_simple(db, "RESET ROLE") && ledger_record_migration(db, cfg->ledger_schema, &row) &&
 			     (!cfg->migrations_compat || compat_record(db, set->format, m, prev, *ms, !down)) &&
-			     simple(db, "COMMIT");
+			     script_simple(db, "COMMIT");
 		if (!ran || !ok)
-			simple(db, "ROLLBACK");
+			script_simple(db, "ROLLBACK");
 	} else {
 		/* Outside a transaction what ran stays: record it either way. */
-		simple(db, "RESET ROLE");
-		simple(db, "RESET lock_timeout");
-		simple(db, "RESET statement_timeout");
+		script_simple(db, "RESET ROLE");
+		script_simple(db, "RESET lock_timeout");
+		script_simple(db, "RESET statement_timeout");
 		if (ok)
 			ok = ledger_record_migration(db, cfg->ledger_schema, &row) && ran &&
 			     (!cfg->migrations_compat || compat_record(db, set->format, m, prev, *ms, !down));

@@ -336,3 +336,13 @@ bool script_exec(struct db *db, const struct script *s, long *rows, char **errms
 	db_set_context(db, NULL);
 	return true;
 }
+
+bool script_simple(struct db *db, const char *sql)
+{
+	struct db_error err = {0};
+	bool ok = db_exec(db, sql, NULL, &err);
+	if (!ok && !sig_caught())
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "%s: %s", sql, err.message);
+	db_error_clear(&err);
+	return ok;
+}

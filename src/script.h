@@ -72,4 +72,8 @@ void script_checksum(const char *text, size_t len, char out[65]);
  */
 bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg);
 
+/* One of pginit's own statements (BEGIN, SET ROLE, COMMIT...); a failure is
+ * logged (unless a signal caused it) and false returned. */
+bool script_simple(struct db *db, const char *sql);
+
 #endif

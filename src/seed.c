@@ -102,16 +102,6 @@ bool seed_check_file(const char *path, struct script *s)
 	return csv_target(NULL, s, &t, &c);
 }
 
-static bool simple(struct db *db, const char *sql)
-{
-	struct db_error err = {0};
-	bool ok = db_exec(db, sql, NULL, &err);
-	if (!ok && !sig_caught())
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "%s: %s", sql, err.message);
-	db_error_clear(&err);
-	return ok;
-}
-
 /*
  * COPY into a temporary table shaped like the CSV's columns, then INSERT ...
  * ON CONFLICT DO NOTHING: as fast as COPY and as idempotent as the SQL seeds
@@ -150,16 +140,16 @@ static enum rc apply_file(struct db *db, const struct config *cfg, const char *s
 	char *set_role = xasprintf("SET LOCAL ROLE %s", owner);
 	char *errmsg = NULL;
 	int64_t t0 = now_ms();
-	bool ok = simple(db, "BEGIN") && simple(db, set_role);
+	bool ok = script_simple(db, "BEGIN") && script_simple(db, set_role);
 	bool ran = ok && (is_csv(s->path) ? exec_csv(db, s, rows) : script_exec(db, s, rows, &errmsg));
 	*ms = (long)(now_ms() - t0);
 	if (ran)
-		ok = simple(db, "RESET ROLE") &&
+		ok = script_simple(db, "RESET ROLE") &&
 		     ledger_record_seed(db, cfg->ledger_schema, run_id, set, s->name, s->checksum, cfg->profile->name,
 					*rows, *ms) &&
-		     simple(db, "COMMIT");
+		     script_simple(db, "COMMIT");
 	if (!ran || !ok)
-		simple(db, "ROLLBACK");
+		script_simple(db, "ROLLBACK");
 	free(errmsg);
 	free(set_role);
 	free(owner);

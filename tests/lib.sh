@@ -66,6 +66,16 @@ pg_stop() {
 	return 0
 }
 
+# pg_throwaway PREFIX: a fresh cluster in a new temp dir ($THROWAWAY), started,
+# and stopped and removed when the script exits. For the demo and the benchmarks.
+pg_throwaway() {
+	THROWAWAY=$(mktemp -d "/tmp/$1.XXXXXX")
+	chmod 755 "$THROWAWAY"
+	trap 'pg_stop; rm -rf "$THROWAWAY"' EXIT
+	pg_init "$THROWAWAY"
+	pg_start
+}
+
 # psql as the superuser on 127.0.0.1; extra arguments go to psql.
 sql() {
 	PGPASSWORD=$TEST_SUPERPASS psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT_TEST" -U postgres -At "$@"
