@@ -1149,7 +1149,8 @@ int main(int argc, char **argv)
 		}
 	}
 	config_free(cfg);
-	if (rc == RC_OK && copts.exec_argv)
+	/* A dry run prepared nothing, so it starts nothing either. */
+	if (rc == RC_OK && copts.exec_argv && !copts.dry_run)
 		return exec_app(copts.exec_argv);
 	return exit_status(rc);
 }

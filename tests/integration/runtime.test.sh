@@ -195,4 +195,8 @@ test_19_exec_entrypoint_mode() {
 	expect_rc 127
 	run_pginit run --exec
 	expect_rc 2
+	# a dry run starts nothing
+	run_pginit run --dry-run --exec -- touch "$TDIR/app-started"
+	expect_rc 0
+	[ ! -e "$TDIR/app-started" ] || fail "app started after a dry run"
 }
