@@ -24,6 +24,7 @@ help:
 	@echo "make test       unit + integration tests (both builds) + docker tests"
 	@echo "make unit       unit tests only"
 	@echo "make integration  integration tests against a real PostgreSQL (PGINIT_BIN=... to pick a binary)"
+	@echo "make docker     the docker suite: own engine, local server images, the compose stacks"
 	@echo "make bench      benchmarks (prints figures)"
 	@echo "make lint       shellcheck, cppcheck"
 
@@ -51,6 +52,9 @@ integration: build/pginit
 test: deps
 	@tests/run-all.sh
 
+docker:
+	@tests/docker/run.sh
+
 demo:
 	@scripts/demo.sh
 
@@ -60,7 +64,7 @@ bench: build/pginit
 
 lint:
 	@scripts/install-deps.sh lint
-	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/unit/*.sh tests/docker/*.sh bench/*.sh .ci/run
+	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/unit/*.sh tests/docker/*.sh tests/docker/postgres/*.sh bench/*.sh .ci/run
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr src
 
 # The static build has its own: static-clean (mk/static.mk); its cached

@@ -5,9 +5,9 @@
 set -euo pipefail
 
 pkgs_build="gcc make pkg-config libpq-dev libconfig-dev libssl-dev"
-pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3"
+pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 bc openssl procps"
 pkgs_static="musl-tools linux-libc-dev dpkg-dev file ca-certificates"
-pkgs_docker="docker.io docker-compose debootstrap iptables zstd ca-certificates"
+pkgs_docker="docker.io docker-compose debootstrap iptables zstd ca-certificates procps iproute2"
 pkgs_lint="shellcheck cppcheck valgrind"
 
 want=""

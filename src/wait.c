@@ -28,6 +28,24 @@ static bool transient_connect_error(const char *msg)
 	return false;
 }
 
+static bool tls_required(const char *sslmode)
+{
+	return sslmode && (strcmp(sslmode, "require") == 0 || strcmp(sslmode, "verify-ca") == 0 ||
+			   strcmp(sslmode, "verify-full") == 0);
+}
+
+/* Failures of the TLS handshake or of certificate checks: retrying cannot help. */
+static bool tls_error(const char *msg)
+{
+	static const char *const marks[] = {"certificate", "SSL", "server does not support", "root certificate"};
+	if (strstr(msg, "Connection refused") || strstr(msg, "timeout expired") || strstr(msg, "No such file"))
+		return false;
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+		if (strstr(msg, marks[i]))
+			return true;
+	return false;
+}
+
 static const char *auth_hint(const char *msg)
 {
 	if (strstr(msg, "password authentication failed"))
@@ -38,8 +56,9 @@ static const char *auth_hint(const char *msg)
 		return "check POSTGRES_USER / connection.user and connection.maintenance_db";
 	if (strstr(msg, "pg_hba.conf"))
 		return "the server's pg_hba.conf does not allow this host/user; add a host line for it";
-	if (strstr(msg, "SSL"))
-		return "check connection.sslmode / PGSSLMODE against the server's ssl setting";
+	if (strstr(msg, "certificate") || strstr(msg, "SSL"))
+		return "check sslmode, sslrootcert (the CA that signed the server's certificate) and that the host "
+		       "name matches the certificate (verify-full)";
 	return "check the connection settings (pginit help config)";
 }
 
@@ -84,6 +103,24 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 			}
 			db_error_clear(&err);
 			state = "starting up";
+		} else if (ping == DB_PING_NO_RESPONSE && tls_required(p->sslmode)) {
+			/* PQping reports a failed TLS handshake (wrong CA, wrong host name, server
+			 * without SSL) as "no response": one real attempt tells them apart. */
+			struct db_error err = {0};
+			struct db *db = db_connect(&q, &err);
+			if (db) {
+				*out = db;
+				return RC_OK;
+			}
+			if (tls_error(err.message)) {
+				log_error("unable to connect to %s:%d with sslmode=%s: %s", p->host, p->port, p->sslmode,
+					  err.message);
+				log_hint("%s", auth_hint(err.message));
+				db_error_clear(&err);
+				return RC_CONNECT;
+			}
+			db_error_clear(&err);
+			state = "no response";
 		} else {
 			state = ping == DB_PING_REJECT ? "rejecting connections (starting up)" : "no response";
 		}

@@ -200,3 +200,35 @@ test_19_exec_entrypoint_mode() {
 	expect_rc 0
 	[ ! -e "$TDIR/app-started" ] || fail "app started after a dry run"
 }
+
+# make_ca DIR NAME: a CA key and certificate DIR/NAME.{key,crt}
+make_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" -keyout "$1/$2.key" -out "$1/$2.crt" 2>/dev/null
+}
+
+test_28_tls_verify_full() {
+	local d=$TDIR/tls
+	mkdir -p "$d"
+	make_ca "$d" test-ca
+	make_ca "$d" other-ca
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+	printf 'subjectAltName = IP:127.0.0.1\n' >"$d/san.ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/test-ca.crt" -CAkey "$d/test-ca.key" -CAcreateserial -days 2 \
+		-extfile "$d/san.ext" -out "$d/server.crt" 2>/dev/null
+	cp "$d/server.crt" "$d/server.key" "$PGDATA_TEST/"
+	[ "$(id -u)" -eq 0 ] && chown "$PG_USER_OS" "$PGDATA_TEST/server.crt" "$PGDATA_TEST/server.key"
+	chmod 600 "$PGDATA_TEST/server.key"
+	printf "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" >>"$PGDATA_TEST/postgresql.conf"
+	pg_stop
+	pg_start
+	PGINIT_SSLMODE=verify-full PGINIT_SSLROOTCERT=$d/test-ca.crt run_pginit run
+	expect_rc 0
+	# a CA that did not sign the server's certificate: refused at once, not waited on
+	local t0
+	t0=$(date +%s%N)
+	PGINIT_SSLMODE=verify-full PGINIT_SSLROOTCERT=$d/other-ca.crt PGINIT_WAIT_TIMEOUT=20 run_pginit run
+	expect_rc 6
+	[ "$(elapsed_ms "$t0")" -lt 3000 ] || fail "a certificate error was retried"
+	assert_contains "certificate verify failed" "$TDIR/out" "the reason"
+	assert_contains "hint: check sslmode, sslrootcert" "$TDIR/out" "the fix"
+}
