@@ -10,6 +10,15 @@ run_pginit() {
 	return 0
 }
 
+# wait_rc PID: waits for a background pginit; its exit code in $RC.
+wait_rc() {
+	set +e
+	wait "$1"
+	RC=$?
+	set -e
+	return 0
+}
+
 # expect_rc CODE: the last run_pginit exited with CODE (prints its output if not).
 expect_rc() {
 	if [ "$RC" != "$1" ]; then

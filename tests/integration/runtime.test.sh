@@ -12,10 +12,7 @@ test_09_server_starts_late() {
 	local pid=$!
 	sleep 3
 	pg_start
-	set +e
-	wait $pid
-	RC=$?
-	set -e
+	wait_rc $pid
 	expect_rc 0
 	[ "$(elapsed_ms "$t0")" -ge 3000 ] || fail "finished before the server existed"
 	assert_contains "waiting for server" "$TDIR/out" "progress while waiting"
@@ -98,10 +95,8 @@ test_14_concurrent_runs() {
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do
-		set +e
-		wait "${pids[$i]}"
-		rcs="$rcs$?"
-		set -e
+		wait_rc "${pids[$i]}"
+		rcs="$rcs$RC"
 	done
 	assert_eq 00000000 "$rcs" "all eight exit 0"
 	assert_eq "$(n_migration_files)|$(n_migration_files)" "$(q app "select count(*), count(distinct version) from pginit.schema_migrations")" "each migration once"
@@ -157,10 +152,7 @@ SQL
 	local t0
 	t0=$(date +%s%N)
 	kill -TERM $pid
-	set +e
-	wait $pid
-	RC=$?
-	set -e
+	wait_rc $pid
 	expect_rc 143
 	[ "$(elapsed_ms "$t0")" -lt 3000 ] || fail "took too long to stop"
 	assert_eq "" "$(q app "select to_regclass('public.long_half')")" "the interrupted file left nothing"
