@@ -25,7 +25,7 @@ help:
 	@echo "make unit       unit tests only"
 	@echo "make integration  integration tests against a real PostgreSQL (PGINIT_BIN=... to pick a binary)"
 	@echo "make docker     the docker suite: own engine, local server images, the compose stacks"
-	@echo "make bench      benchmarks (prints figures)"
+	@echo "make bench      pginit against dbmate and psql, interleaved (prints figures)"
 	@echo "make lint       shellcheck, cppcheck"
 
 deps:
@@ -58,7 +58,11 @@ docker:
 demo:
 	@scripts/demo.sh
 
+# pginit against dbmate (npm, cached in ~/.cache/pginit/npm) and one psql session,
+# fsync on; BENCH_ROUNDS, BENCH_SIZES, BENCH_APPLY_SIZES (bench/run.sh). Uses
+# build/pginit-static when it exists, never builds it.
 bench: build/pginit
+	@scripts/install-deps.sh test bench
 	@bench/run.sh
 	@bench/seeds.sh
 

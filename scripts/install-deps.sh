@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a pginit task needs, and nothing that is already there.
-# Usage: scripts/install-deps.sh GROUP...   (build | test | static | docker | lint | all)
+# Usage: scripts/install-deps.sh GROUP...   (build | test | static | docker | lint | bench | all)
 # Idempotent: a group whose packages are all installed costs one dpkg query.
 set -euo pipefail
 
@@ -9,6 +9,10 @@ pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 bc open
 pkgs_static="musl-tools linux-libc-dev dpkg-dev file ca-certificates"
 pkgs_docker="docker.io docker-compose debootstrap iptables zstd ca-certificates procps iproute2"
 pkgs_lint="shellcheck cppcheck valgrind"
+# bench: GNU time for peak RSS, npm for dbmate (unless an npm is there already:
+# NodeSource's nodejs ships its own and conflicts with Debian's npm package)
+pkgs_bench="time file"
+command -v npm >/dev/null 2>&1 || pkgs_bench="$pkgs_bench npm"
 
 want=""
 for group in "$@"; do
@@ -18,7 +22,8 @@ for group in "$@"; do
 	static) want="$want $pkgs_static" ;;
 	docker) want="$want $pkgs_docker" ;;
 	lint) want="$want $pkgs_lint" ;;
-	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_docker $pkgs_lint" ;;
+	bench) want="$want $pkgs_bench" ;;
+	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_docker $pkgs_lint $pkgs_bench" ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
