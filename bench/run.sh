@@ -282,8 +282,8 @@ cell() { [ -s "$BENCH_TIMES/$1" ] && echo "$(med "$1") ms [$(mn "$1")]" || echo 
 echo
 echo "== summary: median ms [min] of $rounds interleaved rounds; ratio = median/median [min/min]; fsync on; load average $(loadavg)"
 echo
-echo "| | pginit (glibc) | pginit (static) | dbmate $dbmate_version | one psql session | pginit/dbmate | static/dbmate | pginit/psql |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| | pginit (glibc) | pginit (static) | dbmate $dbmate_version | one psql session | pginit/dbmate | static/dbmate | pginit/psql | goal (issue 10) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
 	a=noop.$n.pginit b=noop.$n.static c=noop.$n.dbmate
 	st="-" rs="-"
@@ -291,20 +291,20 @@ for n in "${sizes[@]}"; do
 		st=$(cell "$b")
 		rs="$(ratio "$(med "$b")" "$(med "$c")") [$(ratio "$(mn "$b")" "$(mn "$c")")]"
 	fi
-	echo "| no-op, $n applied | $(cell "$a") | $st | $(cell "$c") | - | $(ratio "$(med "$a")" "$(med "$c")") [$(ratio "$(mn "$a")" "$(mn "$c")")] | $rs | - |"
+	echo "| no-op, $n applied | $(cell "$a") | $st | $(cell "$c") | - | $(ratio "$(med "$a")" "$(med "$c")") [$(ratio "$(mn "$a")" "$(mn "$c")")] | $rs | - | <= 0.5 of dbmate |"
 done
 for n in "${apply_sizes[@]}"; do
 	a=apply.$n.pginit c=apply.$n.dbmate p=apply.$n.psql
-	echo "| apply $n | $(cell "$a") | - | $(cell "$c") | $(cell "$p") | $(ratio "$(med "$a")" "$(med "$c")") [$(ratio "$(mn "$a")" "$(mn "$c")")] | - | $(ratio "$(med "$a")" "$(med "$p")") [$(ratio "$(mn "$a")" "$(mn "$p")")] |"
+	echo "| apply $n | $(cell "$a") | - | $(cell "$c") | $(cell "$p") | $(ratio "$(med "$a")" "$(med "$c")") [$(ratio "$(mn "$a")" "$(mn "$c")")] | - | $(ratio "$(med "$a")" "$(med "$p")") [$(ratio "$(mn "$a")" "$(mn "$p")")] | <= 1.0 of psql |"
 done
 kib() { [ -s "$BENCH_TIMES/rss.$1" ] && echo "$(tail -n 1 "$BENCH_TIMES/rss.$1") KiB" || echo "-"; }
 kratio() { [ -s "$BENCH_TIMES/rss.$1" ] && [ -s "$BENCH_TIMES/rss.$2" ] && ratio "$(tail -n 1 "$BENCH_TIMES/rss.$1")" "$(tail -n 1 "$BENCH_TIMES/rss.$2")" || echo "-"; }
 nmax=${sizes[${#sizes[@]}-1]}
-echo "| peak RSS, no-op $nmax | $(kib "noop-$nmax.pginit") | $(kib "noop-$nmax.static") | $(kib "noop-$nmax.dbmate") | - | $(kratio "noop-$nmax.pginit" "noop-$nmax.dbmate") | $(kratio "noop-$nmax.static" "noop-$nmax.dbmate") | - |"
-echo "| peak RSS, apply $n_rss | $(kib "apply-$n_rss.pginit") | - | $(kib "apply-$n_rss.dbmate") | $(kib "apply-$n_rss.psql") | $(kratio "apply-$n_rss.pginit" "apply-$n_rss.dbmate") | - | $(kratio "apply-$n_rss.pginit" "apply-$n_rss.psql") |"
+echo "| peak RSS, no-op $nmax | $(kib "noop-$nmax.pginit") | $(kib "noop-$nmax.static") | $(kib "noop-$nmax.dbmate") | - | $(kratio "noop-$nmax.pginit" "noop-$nmax.dbmate") | $(kratio "noop-$nmax.static" "noop-$nmax.dbmate") | - | |"
+echo "| peak RSS, apply $n_rss | $(kib "apply-$n_rss.pginit") | - | $(kib "apply-$n_rss.dbmate") | $(kib "apply-$n_rss.psql") | $(kratio "apply-$n_rss.pginit" "apply-$n_rss.dbmate") | - | $(kratio "apply-$n_rss.pginit" "apply-$n_rss.psql") | |"
 hc=""
 for i in "${hc_intervals[@]}"; do hc="$hc, pg_isready every ${i}s $(cell "ready.isready-$i")"; done
-echo "| ready-detect after the server is ready | $(cell ready.pginit) | - | $(cell ready.dbmate) (dbmate wait) | - | $(ratio "$(med ready.pginit)" "$(med ready.dbmate)") | - | - |"
+echo "| ready-detect after the server is ready | $(cell ready.pginit) | - | $(cell ready.dbmate) (dbmate wait) | - | $(ratio "$(med ready.pginit)" "$(med ready.dbmate)") | - | - | |"
 echo
 echo "ready-detect, healthcheck loops$hc"
 ss="not built (make static)"
