@@ -38,7 +38,11 @@ read -r -a hc_intervals <<<"${BENCH_HC_INTERVALS:-0.5 2}"
 bin=${PGINIT_BIN:-$ROOT/build/pginit}
 static=${PGINIT_STATIC_BIN:-$ROOT/build/pginit-static}
 [ -x "$bin" ] || make -s build/pginit
-[ "$rounds" -ge 1 ] 2>/dev/null || { echo "bench: BENCH_ROUNDS must be a positive number" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_ROUNDS must be a positive number, not '$rounds'" >&2; exit 2; }
+for n in "${sizes[@]}" "${apply_sizes[@]}"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_SIZES and BENCH_APPLY_SIZES take positive numbers, not '$n'" >&2; exit 2; }
+done
+[ ${#sizes[@]} -gt 0 ] && [ ${#apply_sizes[@]} -gt 0 ] || { echo "bench: BENCH_SIZES and BENCH_APPLY_SIZES must not be empty" >&2; exit 2; }
 have_static=1
 [ -x "$static" ] || have_static=0
 
