@@ -4,7 +4,7 @@
 # shellcheck source=tests/integration/helpers.sh
 . "$ROOT/tests/integration/helpers.sh"
 
-test_01_fresh_dev() {
+test_101_fresh_dev() {
 	run_pginit -p dev run
 	expect_rc 0
 	assert_contains "migrate [1/" "$TDIR/out" "progress lines"
@@ -42,7 +42,7 @@ test_01_fresh_dev() {
 	assert_eq 4 "$(q app "select count(*) from pginit.seed_history")" "seed_history rows"
 }
 
-test_02_second_run_is_noop() {
+test_102_second_run_is_noop() {
 	run_pginit run
 	expect_rc 0
 	local verifier sm
@@ -60,7 +60,7 @@ test_02_second_run_is_noop() {
 	assert_eq "0|0" "$(q app "select migrations_applied, seeds_applied from pginit.init_log order by id desc limit 1")" "second run counts"
 }
 
-test_03_app_role_privileges() {
+test_103_app_role_privileges() {
 	run_pginit run
 	expect_rc 0
 	assert_match '^SCRAM-SHA-256\$' "$(q postgres "select rolpassword from pg_authid where rolname = 'app_user'")" "SCRAM verifier stored"
@@ -84,7 +84,7 @@ test_03_app_role_privileges() {
 	assert_contains "password authentication failed" "$TDIR/err" "wrong password refused"
 }
 
-test_04_test_and_prod_profiles() {
+test_104_test_and_prod_profiles() {
 	PGINIT_DBNAME=app_test run_pginit -p test run
 	expect_rc 0
 	assert_eq "0" "$(q app_test "select count(*) from auth.users where email not like '%@test.example'")" "only fixtures"
@@ -102,7 +102,7 @@ test_04_test_and_prod_profiles() {
 	APP_PW=prod-App-Secret-99 APP_DB=app_prod as_app -c "select 1" >/dev/null
 }
 
-test_05_new_migration_only_it_applies() {
+test_105_new_migration_only_it_applies() {
 	copy_migrations
 	run_pginit run
 	expect_rc 0
@@ -123,7 +123,7 @@ SQL
 	as_app -c "select count(*) from public.event_notes" >/dev/null # default privileges reached it
 }
 
-test_06_failing_migration() {
+test_106_failing_migration() {
 	copy_migrations
 	run_pginit run
 	expect_rc 0
@@ -149,7 +149,7 @@ SQL
 	assert_eq 2 "$(q app "select id from public.broken_half")" "fixed migration applied"
 }
 
-test_07_checksum_drift() {
+test_107_checksum_drift() {
 	copy_migrations
 	run_pginit run
 	expect_rc 0
@@ -172,7 +172,7 @@ test_07_checksum_drift() {
 	assert_contains "its file is gone" "$TDIR/out" "missing file named"
 }
 
-test_08_out_of_order_refused() {
+test_108_out_of_order_refused() {
 	copy_migrations
 	export PGINIT_SEEDS= # the dev seeds need every migration
 	mv "$TDIR/migrations/0008_event_registrations.sql" "$TDIR/held.sql"
@@ -188,24 +188,9 @@ test_08_out_of_order_refused() {
 	assert_contains "migrate [1/1] 0008_event_registrations.sql" "$TDIR/out" "applied with allow_out_of_order"
 }
 
-test_13_config_errors() {
-	local conf=$TDIR/bad.conf
-	cp "$ROOT/pginit.conf" "$conf"
-	sed -i 's/^  sslmode = "prefer";/  sslmode = "prefer";\n  sslmdoe = "require";/' "$conf"
-	local line
-	line=$(grep -n 'sslmdoe' "$conf" | cut -d: -f1)
-	run_pginit -c "$conf" run
-	expect_rc 3
-	assert_contains "$conf:$line: unknown key 'connection.sslmdoe'" "$TDIR/out" "unknown key with file:line"
-	assert_contains "valid keys here:" "$TDIR/out" "hint lists the keys"
-
-	cp "$ROOT/pginit.conf" "$conf"
-	sed -i 's/^  port = 5432;/  port = "5432";/' "$conf"
-	line=$(grep -n 'port = "5432"' "$conf" | cut -d: -f1)
-	run_pginit -c "$conf" run
-	expect_rc 3
-	assert_contains "$conf:$line: key 'connection.port' must be a integer" "$TDIR/out" "wrong type with file:line"
-
+test_111_config_errors() {
+	# Errors inside a config file (file:line) are cases of test_002_config_error_cases:
+	# tests/data/config/errors/*.conf. Here: profile, missing file, variables, usage.
 	run_pginit -p nosuch run
 	expect_rc 3
 	assert_contains "unknown profile 'nosuch'" "$TDIR/out" "unknown profile"
@@ -223,7 +208,7 @@ test_13_config_errors() {
 	assert_eq 0 "$(q postgres "select count(*) from pg_database where datname = 'app'")" "nothing done on config errors"
 }
 
-test_17_docs_cover_every_key() {
+test_109_docs_cover_every_key() {
 	# Every configuration key is in the README and in the example pginit.conf.
 	"$PGINIT_BIN" help config | tail -n +2 | awk '{print $1, $3}' >"$TDIR/keys"
 	[ "$(wc -l <"$TDIR/keys")" -gt 20 ] || fail "key table too short"
@@ -236,7 +221,7 @@ test_17_docs_cover_every_key() {
 	done <"$TDIR/keys"
 }
 
-test_18_json_log_and_status() {
+test_110_json_log_and_status() {
 	run_pginit --log-format json run
 	expect_rc 0
 	python3 - "$TDIR/out" <<'PY'

@@ -12,7 +12,7 @@ dump() {
 		"${what[@]}" -N pginit -N "${3:-pginit}" "$1" | grep -vE '^.(un)?restrict [[:alnum:]]+$'
 }
 
-test_20_rollback_round_trip() {
+test_201_rollback_round_trip() {
 	export PGINIT_SEEDS=
 	run_pginit run
 	expect_rc 0
@@ -42,7 +42,7 @@ test_20_rollback_round_trip() {
 	assert_eq "event_registrations" "$(q app "select to_regclass('public.event_registrations')")" "nothing rolled back"
 }
 
-test_21_dry_run_changes_nothing() {
+test_202_dry_run_changes_nothing() {
 	copy_migrations
 	mkdir "$TDIR/held"
 	mv "$TDIR/migrations/0008_"* "$TDIR/held/"
@@ -69,7 +69,7 @@ test_21_dry_run_changes_nothing() {
 	assert_eq 0 "$(q postgres "select count(*) from pg_database where datname = 'nowhere'")" "not created"
 }
 
-test_22_copy_data_and_csv_seeds() {
+test_203_copy_data_and_csv_seeds() {
 	copy_migrations
 	printf 'CREATE TABLE public.colours (code text PRIMARY KEY, name text NOT NULL, hex text);\nCOPY public.colours (code, name, hex) FROM stdin;\nred\tRed\t#ff0000\ngrn\tGreen; with a semicolon\t#00ff00\nnul\tNo hex\t\\N\n\\.\nCREATE INDEX colours_name_idx ON public.colours (name);\n' \
 		>"$TDIR/migrations/0100_colours.sql"
@@ -94,7 +94,7 @@ test_22_copy_data_and_csv_seeds() {
 	assert_contains "020_public.colours.csv" "$TDIR/out" "bad CSV named"
 }
 
-test_23_validate_and_repair() {
+test_204_validate_and_repair() {
 	copy_migrations
 	run_pginit validate --offline
 	expect_rc 0
@@ -137,7 +137,7 @@ test_23_validate_and_repair() {
 	assert_eq 0 "$(q app "select count(*) from pginit.schema_migrations where not success")" "no failed rows"
 }
 
-test_24_placeholders() {
+test_205_placeholders() {
 	copy_migrations
 	cat >"$TDIR/migrations/0100_placeholders.sql" <<'SQL'
 CREATE TABLE public.settings (k text PRIMARY KEY, v text);
@@ -161,7 +161,7 @@ SQL
 	assert_eq "" "$(q app "select to_regclass('public.first_one')")" "nothing applied"
 }
 
-test_25_migration_timeouts() {
+test_206_migration_timeouts() {
 	copy_migrations
 	run_pginit run
 	expect_rc 0
@@ -187,7 +187,7 @@ test_25_migration_timeouts() {
 	assert_contains "migration_statement_timeout" "$TDIR/out" "statement timeout hint"
 }
 
-test_26_status_json_and_check() {
+test_207_status_json_and_check() {
 	copy_migrations
 	run_pginit run
 	expect_rc 0
@@ -211,7 +211,7 @@ PY
 	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["drifted"] == 1, s' "$TDIR/status.json"
 }
 
-test_27_new_and_own_transactions() {
+test_208_new_and_own_transactions() {
 	copy_migrations
 	run_pginit new "Add Widgets!"
 	expect_rc 0

@@ -45,7 +45,7 @@ format_round_trip() {
 
 FORMATS=$ROOT/tests/data/formats
 
-test_30_format_golang_migrate() {
+test_301_format_golang_migrate() {
 	format_round_trip "$FORMATS/golang-migrate" golang-migrate blog 22 \
 		"select version || ':' || dirty from public.schema_migrations" "22:false"
 	# a dirty golang-migrate state is not adopted
@@ -55,16 +55,16 @@ test_30_format_golang_migrate() {
 	assert_contains "dirty at version 22" "$TDIR/out" "dirty refused"
 }
 
-test_31_format_dbmate() {
+test_302_format_dbmate() {
 	format_round_trip "$FORMATS/dbmate" dbmate shop 23 "select count(*) from public.schema_migrations" 23
 }
 
-test_32_format_goose() {
+test_303_format_goose() {
 	format_round_trip "$FORMATS/goose" goose tick 21 \
 		"select count(*) from (select distinct on (version_id) is_applied from public.goose_db_version where version_id > 0 order by version_id, id desc) s where is_applied" 21
 }
 
-test_33_format_flyway() {
+test_304_format_flyway() {
 	cp -a "$FORMATS/flyway" "$TDIR/flyway"
 	# V1_12 is data-only and has no undo script: a full rollback is refused before anything runs ...
 	export PGINIT_MIGRATIONS_DIR=$TDIR/flyway PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true
@@ -82,7 +82,7 @@ test_33_format_flyway() {
 	assert_eq "1.1,1.2,1.10" "$(q app "select string_agg(version, ',' order by id) from pginit.schema_migrations where version in ('1.1','1.2','1.10') and kind = 'migration' and id in (select min(id) from pginit.schema_migrations group by version)")" "1_2 before 1_10"
 }
 
-test_34_baseline() {
+test_305_baseline() {
 	export PGINIT_SEEDS=
 	q postgres "create database app" >/dev/null
 	run_pginit baseline 5

@@ -5,7 +5,28 @@
 #
 # Every test_* function in tests/integration/*.test.sh runs in a subshell with
 # `set -e`, against its own fresh cluster (a copy of one initdb'd template, its
-# own port, 127.0.0.1 only), which is stopped and removed afterwards.
+# own port, 127.0.0.1 only), which is stopped and removed afterwards. They run in
+# name order; NAME_FILTER is a substring of the name (`run.sh test_4` runs the
+# 4xx area, `run.sh test_405` one test, `run.sh secrets` every test with it).
+#
+# Test names are test_NNN_what: the hundreds are the area, the number is unique,
+# and a new test takes the next free number of its area (grep -h '^test_' *.test.sh
+# | sort shows them). Areas, their files, and who owns the range:
+#   0xx  the contract        exitcodes.test.sh  001 exit-code table (exitcodes.table),
+#                                               002 config error cases (tests/data/config/errors/)
+#   1xx  core scenarios      core.test.sh       fresh run, no-op, privileges, profiles,
+#                                               new/failing/drifted migrations, docs, config errors
+#   2xx  migration engine    engine.test.sh     rollback, dry run, COPY/CSV, validate/repair,
+#                                               placeholders, timeouts, status, `new`
+#   3xx  migration formats   formats.test.sh    golang-migrate, dbmate, goose, Flyway, baseline
+#   4xx  runtime and signals runtime.test.sh    waiting, auth, secrets, concurrency, secrecy,
+#                                               SIGTERM, --exec, TLS
+#   5xx  bad input           badinput.test.sh   (reserved)
+#   6xx  safety and roles    safety.test.sh     (reserved)
+#   7xx  runtime robustness  robust.test.sh     (reserved: kill -9 loops, restarts)
+#   8xx  performance-shaped  noop.test.sh       (reserved: no-op writes nothing, connection counts)
+#   9xx  real peers          (reserved: against the tools the formats come from)
+# A new area file is just another *.test.sh here: run.sh sources every one of them.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib.sh

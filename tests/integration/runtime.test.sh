@@ -4,7 +4,7 @@
 # shellcheck source=tests/integration/helpers.sh
 . "$ROOT/tests/integration/helpers.sh"
 
-test_09_server_starts_late() {
+test_401_server_starts_late() {
 	pg_stop
 	local t0
 	t0=$(date +%s%N)
@@ -19,7 +19,7 @@ test_09_server_starts_late() {
 	assert_eq 5 "$(q app "select count(*) from auth.users")" "seeded after the wait"
 }
 
-test_10_server_never_starts() {
+test_402_server_never_starts() {
 	pg_stop
 	local t0 ms
 	t0=$(date +%s%N)
@@ -35,7 +35,7 @@ test_10_server_never_starts() {
 	[ "$(elapsed_ms "$t0")" -lt 1000 ] || fail "invalid parameters were retried"
 }
 
-test_11_wrong_admin_password() {
+test_403_wrong_admin_password() {
 	local t0 ms
 	t0=$(date +%s%N)
 	POSTGRES_PASSWORD=not-the-password PGINIT_WAIT_TIMEOUT=30 run_pginit run
@@ -47,7 +47,7 @@ test_11_wrong_admin_password() {
 	assert_not_contains "not-the-password" "$TDIR/out" "password not echoed"
 }
 
-test_12_secrets() {
+test_404_secrets() {
 	# _FILE forms for both passwords
 	unset APP_DB_PASSWORD POSTGRES_PASSWORD
 	printf '%s\n' "$TEST_SUPERPASS" >"$TDIR/superpass"
@@ -88,7 +88,7 @@ test_12_secrets() {
 	APP_PW=$pw APP_DB=app_gen as_app -c "select 1" >/dev/null
 }
 
-test_14_concurrent_runs() {
+test_405_concurrent_runs() {
 	local i pids=() rcs=""
 	for i in 1 2 3 4 5 6 7 8; do
 		"$PGINIT_BIN" run >"$TDIR/out.$i" 2>&1 &
@@ -107,7 +107,7 @@ test_14_concurrent_runs() {
 	assert_contains "another pginit is working on database app" "$TDIR/out" "they did wait for the lock"
 }
 
-test_15_no_secret_leaks() {
+test_406_no_secret_leaks() {
 	echo "log_statement = 'all'" >>"$PGDATA_TEST/postgresql.conf"
 	pg_stop
 	pg_start
@@ -135,7 +135,7 @@ test_15_no_secret_leaks() {
 	APP_PW=rotated-Secret-777 as_app -c "select 1" >/dev/null
 }
 
-test_16_sigterm_rolls_back() {
+test_407_sigterm_rolls_back() {
 	copy_migrations
 	run_pginit run
 	expect_rc 0
@@ -166,7 +166,7 @@ SQL
 	assert_eq "long_half" "$(q app "select to_regclass('public.long_half')")" "next run applies it"
 }
 
-test_19_exec_entrypoint_mode() {
+test_408_exec_entrypoint_mode() {
 	# After a successful init pginit becomes the app: same PID, args passed through.
 	run_pginit run --exec -- sh -c 'echo "app pid $$ args $0 $1"; exit 7' first second
 	expect_rc 7
@@ -198,7 +198,7 @@ make_ca() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" -keyout "$1/$2.key" -out "$1/$2.crt" 2>/dev/null
 }
 
-test_28_tls_verify_full() {
+test_409_tls_verify_full() {
 	local d=$TDIR/tls
 	mkdir -p "$d"
 	make_ca "$d" test-ca
