@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# tests/lib.sh — shared by the integration tests, the demo and the benchmarks:
+# tests/lib.sh — shared by the integration tests, the docker tests, the demo and the benchmarks:
 # a throwaway PostgreSQL server (initdb into a temp dir, its own free port,
 # 127.0.0.1 only, fsync off) and small assertion helpers. Source it.
 #
 # As root, the server runs as the unprivileged "postgres" user (initdb refuses
 # root); the data directory lives under a temp dir that user can reach.
 
-PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+# (|| true: also sourced under errexit and pipefail, by the docker tests on machines
+# without a PostgreSQL server.)
+PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)}
 PG_USER_OS=${PG_USER_OS:-postgres}
 TEST_SUPERPASS=${TEST_SUPERPASS:-super-Secret-4711}
 
