@@ -103,6 +103,7 @@ differential() {
 		[ -f "$TDIR/counts.diff" ] && cat "$TDIR/counts.diff"
 		if [ -n "$why" ]; then
 			echo "XFAIL $set: $why"
+			echo "XFAIL   seen: $diverged"
 			return 0
 		fi
 		sed 's/^/  pginit: /' "$TDIR/pginit.out" | tail -n 20

@@ -31,3 +31,40 @@ test_900_peer_harness_verdicts() {
 	fi
 	assert_contains "remove it from tests/differential/known-divergences" "$TDIR/v3" "stale entry named"
 }
+
+# One set per shape of issue 9 (tests/data/formats/README.md, "Sets for the
+# differential harness").
+test_911_peer_golang_migrate_history_alter() { differential golang-migrate-history-alter golang-migrate; }
+test_912_peer_golang_migrate_tx_blocks() { differential golang-migrate-tx-blocks golang-migrate; }
+test_913_peer_golang_migrate_cic() { differential golang-migrate-cic golang-migrate; }
+test_914_peer_dbmate_search_path() { differential dbmate-search-path dbmate; }
+test_915_peer_dbmate_session_set() { differential dbmate-session-set dbmate; }
+test_917_peer_goose_mixed() { differential goose-mixed goose; }
+test_918_peer_flyway_mixed() { differential flyway-mixed flyway; }
+
+# A pg_dump (plain, with owners and COPY data) of a database built here, applied
+# as two migrations: pre-data, then data + post-data.
+pg_dump_set() { # DIR: the two migrations, as pg_dump writes them
+	local dir=$1
+	mkdir -p "$dir"
+	q postgres "create database legacy" >/dev/null
+	sql -d legacy -f "$FORMATS/pg_dump/source.sql" >/dev/null
+	local dump=(env PGPASSWORD="$TEST_SUPERPASS" "$PG_BINDIR/pg_dump" -h 127.0.0.1 -p "$PGPORT_TEST" -U postgres -n billing legacy)
+	"${dump[@]}" --section=pre-data >"$dir/0001_billing_schema.sql"
+	"${dump[@]}" --section=data --section=post-data >"$dir/0002_billing_data.sql"
+	grep -q 'OWNER TO postgres' "$dir/0001_billing_schema.sql" || fail "the dump has no owners"
+	grep -q '^COPY billing.invoice' "$dir/0002_billing_data.sql" || fail "the dump has no COPY data"
+}
+
+test_916_peer_pg_dump() {
+	pg_dump_set "$TDIR/pg_dump"
+	differential pg_dump native "$TDIR/pg_dump"
+}
+
+# The same dump without the \restrict/\unrestrict lines that pg_dump writes since
+# 17.6/16.10/15.14 (2025-08): what a dump made by an older pg_dump looks like.
+test_919_peer_pg_dump_old() {
+	pg_dump_set "$TDIR/pg_dump_old"
+	sed -i -E '/^\\(un)?restrict /d' "$TDIR/pg_dump_old"/*.sql
+	differential pg_dump_old native "$TDIR/pg_dump_old"
+}

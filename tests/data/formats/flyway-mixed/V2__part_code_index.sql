@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY part_code_idx ON parts.part (code);

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS docs.page;
+DROP SCHEMA IF EXISTS docs;

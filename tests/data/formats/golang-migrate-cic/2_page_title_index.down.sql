@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS docs.page_title_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY page_title_idx ON docs.page (title);

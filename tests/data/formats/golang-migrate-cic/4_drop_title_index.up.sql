@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY docs.page_title_idx;

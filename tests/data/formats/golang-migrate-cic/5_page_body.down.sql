@@ -1,0 +1,1 @@
+ALTER TABLE docs.page DROP COLUMN IF EXISTS body;

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS notes.note;
+DROP SCHEMA IF EXISTS notes;

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS ledger.entry;
+DROP TABLE IF EXISTS ledger.account;
+DROP SCHEMA IF EXISTS ledger;

@@ -1,0 +1,2 @@
+ALTER TABLE ledger.entry DROP COLUMN IF EXISTS period_id;
+UPDATE ledger.period SET closed = false;
