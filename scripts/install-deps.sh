@@ -13,17 +13,20 @@ pkgs_lint="shellcheck cppcheck valgrind"
 # NodeSource's nodejs ships its own and conflicts with Debian's npm package)
 pkgs_bench="time file"
 command -v npm >/dev/null 2>&1 || pkgs_bench="$pkgs_bench npm"
+# test: the peer tests run the real dbmate, from npm too (scripts/install-dbmate.sh)
+command -v npm >/dev/null 2>&1 || pkgs_test="$pkgs_test npm"
 
 want=""
+dbmate=0
 for group in "$@"; do
 	case "$group" in
 	build) want="$want $pkgs_build" ;;
-	test) want="$want $pkgs_test" ;;
+	test) want="$want $pkgs_test"; dbmate=1 ;;
 	static) want="$want $pkgs_static" ;;
 	docker) want="$want $pkgs_docker" ;;
 	lint) want="$want $pkgs_lint" ;;
 	bench) want="$want $pkgs_bench" ;;
-	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_docker $pkgs_lint $pkgs_bench" ;;
+	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_docker $pkgs_lint $pkgs_bench"; dbmate=1 ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
@@ -32,7 +35,12 @@ missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# The test group also needs the real dbmate (npm; cached, see the script).
+finish() {
+	[ "$dbmate" = 1 ] && "$(dirname "$0")/install-dbmate.sh"
+	exit 0
+}
+[ -z "$missing" ] && finish
 
 if [ "$(id -u)" -ne 0 ]; then
 	sudo=sudo
@@ -47,3 +55,4 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 fi
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+finish

@@ -68,3 +68,95 @@ test_919_peer_pg_dump_old() {
 	sed -i -E '/^\\(un)?restrict /d' "$TDIR/pg_dump_old"/*.sql
 	differential pg_dump_old native "$TDIR/pg_dump_old"
 }
+
+# ---- the real dbmate (scripts/install-dbmate.sh, from npm), both ways
+DBMATE=${PGINIT_NPM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pginit/npm}/node_modules/.bin/dbmate
+
+# dbmate DBMATE_ARGS...: the real dbmate on database app, as the superuser. Output
+# in $TDIR/dbmate.out, exit code in $RC.
+dbmate() {
+	[ -x "$DBMATE" ] || fail "no dbmate at $DBMATE (scripts/install-dbmate.sh)"
+	set +e
+	DATABASE_URL="postgres://postgres:$TEST_SUPERPASS@127.0.0.1:$PGPORT_TEST/app?sslmode=disable" \
+		"$DBMATE" --no-dump-schema --migrations-dir "$PGINIT_MIGRATIONS_DIR" "$@" >"$TDIR/dbmate.out" 2>&1
+	RC=$?
+	set -e
+	sed 's/^/  dbmate: /' "$TDIR/dbmate.out"
+}
+
+# pginit configured as a team switching from dbmate would: its directory, compat on.
+as_dbmate_team() {
+	mkdir -p "$TDIR/no-initdb"
+	export PGINIT_MIGRATIONS_DIR=$1 PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true PGINIT_MIGRATIONS_FORMAT=auto
+	export PGINIT_SCHEMAS=public PGINIT_EXTENSIONS='' PGINIT_INITDB_DIR=$TDIR/no-initdb
+}
+
+legacy_can_connect() {
+	PGPASSWORD=legacy-Pass-1 psql -X -q -At -h 127.0.0.1 -p "$PGPORT_TEST" -U legacy_app -d app \
+		-c "select count(*) from public.account"
+}
+
+# dbmate migrates, pginit imports its table and goes on with new migrations.
+test_951_dbmate_then_pginit() {
+	cp -a "$FORMATS/dbmate-app" "$TDIR/m"
+	as_dbmate_team "$TDIR/m"
+	dbmate up
+	[ "$RC" = 0 ] || fail "dbmate up exited $RC"
+	assert_eq 3 "$(q app "select count(*) from public.schema_migrations")" "dbmate recorded its three"
+	# a login role the application already uses, with what it was granted
+	q postgres "create role legacy_app login password 'legacy-Pass-1'" >/dev/null
+	q app "grant select on all tables in schema public to legacy_app" >/dev/null
+	assert_eq 2 "$(legacy_can_connect)" "the legacy role reads before pginit"
+	run_pginit import
+	expect_rc 0
+	assert_contains "import done" "$TDIR/out" "import ran"
+	run_pginit status --check
+	expect_rc 0
+	# a new migration that only adds a table
+	printf -- '-- migrate:up\nCREATE TABLE feature_flag (name text PRIMARY KEY, enabled boolean NOT NULL DEFAULT false);\n\n-- migrate:down\nDROP TABLE feature_flag;\n' \
+		>"$TDIR/m/20240601090000_feature_flags.sql"
+	run_pginit run
+	expect_rc 0
+	assert_contains "1 migration applied" "$TDIR/out" "the new one applied"
+	assert_eq t "$(q app "select to_regclass('public.feature_flag') is not null")" "table there"
+	dbmate status --exit-code
+	[ "$RC" = 0 ] || fail "dbmate status says something is pending after pginit (exit $RC)"
+	assert_contains "Pending: 0" "$TDIR/dbmate.out" "dbmate sees all four applied"
+	dbmate up
+	[ "$RC" = 0 ] || fail "dbmate up exited $RC"
+	grep -q 'Applying:' "$TDIR/dbmate.out" && fail "dbmate applied something pginit had applied"
+	known_or_fixed dbmate-import-login-role "the login role that used the database still reads it after pginit run" \
+		legacy_can_connect
+	# a new migration that changes a table dbmate created (owned by dbmate's role)
+	printf -- '-- migrate:up\nALTER TABLE account ADD COLUMN name text;\n\n-- migrate:down\nALTER TABLE account DROP COLUMN name;\n' \
+		>"$TDIR/m/20240602090000_account_name.sql"
+	known_or_fixed dbmate-import-alter "a new migration alters a table the old tool created" \
+		"$PGINIT_BIN" run
+}
+
+# pginit migrates with compat on; the real dbmate sees everything applied.
+test_952_pginit_then_dbmate() {
+	as_dbmate_team "$FORMATS/dbmate-app"
+	run_pginit run
+	expect_rc 0
+	assert_contains "3 migrations applied" "$TDIR/out" "pginit applied three"
+	dbmate status --exit-code
+	[ "$RC" = 0 ] || fail "dbmate status --exit-code exited $RC after pginit migrated"
+	assert_contains "Applied: 3" "$TDIR/dbmate.out" "dbmate counts three applied"
+	assert_contains "Pending: 0" "$TDIR/dbmate.out" "and none pending"
+	dbmate up
+	[ "$RC" = 0 ] || fail "dbmate up exited $RC"
+	grep -q 'Applying:' "$TDIR/dbmate.out" && fail "dbmate re-applied a migration pginit had applied"
+	# and back: dbmate rolls the last one back, pginit sees it pending and applies it again
+	dbmate rollback
+	[ "$RC" = 0 ] || fail "dbmate rollback exited $RC"
+	assert_eq "" "$(q app "select to_regclass('public.session')")" "dbmate rolled back"
+	known_or_fixed dbmate-rollback-then-pginit "pginit applies again what dbmate rolled back" \
+		pginit_reapplies_session
+}
+
+pginit_reapplies_session() {
+	"$PGINIT_BIN" run && [ "$(q app "select to_regclass('public.session') is not null")" = t ]
+}
+
+test_920_peer_dbmate_app() { differential dbmate-app dbmate; }
