@@ -68,7 +68,7 @@ bench: build/pginit
 
 lint:
 	@scripts/install-deps.sh lint
-	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/unit/*.sh tests/docker/*.sh tests/docker/postgres/*.sh bench/*.sh .ci/run
+	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/differential/*.sh tests/unit/*.sh tests/docker/*.sh tests/docker/postgres/*.sh bench/*.sh .ci/run
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr src
 
 # The static build has its own: static-clean (mk/static.mk); its cached
