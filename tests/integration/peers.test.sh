@@ -15,6 +15,10 @@ test_904_peer_flyway() { PEER_PLACEHOLDERS=app_role=app_user differential flyway
 # The harness itself: a difference is found and fails an unlisted set, a listed
 # set that diverges passes (XFAIL), a listed set that matches fails.
 test_900_peer_harness_verdicts() {
+	# every entry of the list: a name, a reason, the issue 9 item it belongs to
+	local bad
+	bad=$(grep -vE '^(#|$)' "$DIFF_DIR/known-divergences" | grep -vE '^[a-z0-9_-]+ +[^ ].* - issue 9 item [0-9]+$' || true)
+	[ -z "$bad" ] || fail "malformed known-divergences lines: $bad"
 	export PEER_EXTRA_SQL="create table blog.not_from_a_migration (id int)"
 	if (differential golang-migrate golang-migrate) >"$TDIR/v1" 2>&1; then
 		cat "$TDIR/v1"; fail "an extra table on the reference side was not noticed"
