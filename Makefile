@@ -4,10 +4,11 @@ CC         ?= cc
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-format-nonliteral
 CPPFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPGINIT_VERSION='"$(VERSION)"' \
-              -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+              -Isrc -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 LDLIBS     := -lpq -lconfig -lcrypto
 
-SRCS       := $(wildcard src/*.c)
+include mk/sources.mk
+SRCS       := $(PGINIT_SRCS)
 OBJS       := $(SRCS:src/%.c=build/obj/%.o)
 LIB_OBJS   := $(filter-out build/obj/main.o,$(OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -26,12 +27,13 @@ help:
 	@echo "make integration  integration tests against a real PostgreSQL (PGINIT_BIN=... to pick a binary)"
 	@echo "make docker     the docker suite: own engine, local server images, the compose stacks"
 	@echo "make bench      pginit against dbmate and psql, interleaved (prints figures)"
-	@echo "make lint       shellcheck, cppcheck"
+	@echo "make lint       shellcheck, cppcheck, include layers, function length"
 
 deps:
 	@scripts/install-deps.sh build
 
-build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
+build/obj/%.o: src/%.c $(PGINIT_HDRS) | build/obj
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 build/pginit: $(OBJS)
@@ -40,8 +42,8 @@ build/pginit: $(OBJS)
 build/obj build/tests:
 	mkdir -p $@
 
-build/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) | build/tests
-	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+build/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) $(PGINIT_HDRS) | build/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
 
 unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
@@ -69,7 +71,10 @@ bench: build/pginit
 lint:
 	@scripts/install-deps.sh lint
 	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/differential/*.sh tests/unit/*.sh tests/docker/*.sh tests/docker/postgres/*.sh bench/*.sh .ci/run
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr src
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr -Isrc src
+	scripts/check-includes.sh
+	scripts/check-function-length.sh
+	@! grep -rn 'FMT_' src --exclude-dir=formats || { echo 'lint: FMT_ outside src/formats/' >&2; exit 1; }
 
 # The static build has its own: static-clean (mk/static.mk); its cached
 # dependencies stay in build/static-deps (rm -rf it to rebuild them).

@@ -12,7 +12,9 @@
 STATIC_MK_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
 
 STATIC_CC        ?= musl-gcc
-STATIC_SRCS      ?= $(wildcard src/*.c)
+# The same source list as the glibc build (mk/sources.mk).
+include $(STATIC_MK_DIR)sources.mk
+STATIC_SRCS      ?= $(PGINIT_SRCS)
 STATIC_OBJDIR    ?= build/static-obj
 STATIC_BIN       ?= build/pginit-static
 STATIC_DEPS_DIR  ?= build/static-deps

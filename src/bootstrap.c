@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "txn.h"
 #include "script.h"
 #include "secrets.h"
 
@@ -396,32 +397,33 @@ static char *database_sql(struct db *db, const struct config *cfg)
 	return buf_steal(&sql);
 }
 
+struct initdb_run {
+	struct script s;
+	long rows;
+	char *errmsg;
+};
+
+static bool initdb_work(struct db *db, void *arg)
+{
+	struct initdb_run *r = arg;
+	return script_exec(db, &r->s, &r->rows, &r->errmsg);
+}
+
+/* One initdb.d file, as the admin (no role switch, nothing recorded). */
 static enum rc run_initdb_file(struct db *db, const char *path)
 {
-	struct script s;
-	if (!script_load(path, &s)) {
-		script_free(&s);
+	struct initdb_run r = {0};
+	if (!script_load(path, &r.s)) {
+		script_free(&r.s);
 		return RC_BOOTSTRAP;
 	}
 	int64_t t0 = now_ms();
-	long rows = 0;
-	char *errmsg = NULL;
-	struct db_error err = {0};
-	bool ok = s.no_transaction || db_exec(db, "BEGIN", NULL, &err);
-	ok = ok && script_exec(db, &s, &rows, &errmsg);
-	if (ok && !s.no_transaction)
-		ok = db_exec(db, "COMMIT", NULL, &err);
-	if (!ok) {
-		if (!errmsg)
-			log_error("%s: %s", path, err.message ? err.message : "failed");
-		if (!s.no_transaction)
-			db_exec(db, "ROLLBACK", NULL, &(struct db_error){0});
-	} else {
-		log_debug("initdb.d: %s (%ld ms)", s.name, (long)(now_ms() - t0));
-	}
-	db_error_clear(&err);
-	free(errmsg);
-	script_free(&s);
+	struct txn t = {.transaction = !r.s.no_transaction, .work = initdb_work, .arg = &r};
+	bool ran, ok = txn_run(db, &t, &ran);
+	if (ok)
+		log_debug("initdb.d: %s (%ld ms)", r.s.name, (long)(now_ms() - t0));
+	free(r.errmsg);
+	script_free(&r.s);
 	return ok ? RC_OK : RC_BOOTSTRAP;
 }
 

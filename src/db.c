@@ -14,6 +14,9 @@
 struct db {
 	PGconn *conn;
 	const char *label;
+	/* One cancel per signal and connection: the cleanup queries that follow
+	 * (ROLLBACK, the failed run's init_log row) must run to completion. */
+	bool cancel_sent;
 };
 
 struct db_result {
@@ -177,18 +180,15 @@ void db_set_context(struct db *db, const char *label)
  */
 static bool wait_ready(struct db *db)
 {
-	/* One cancel per signal: the cleanup queries that follow (ROLLBACK, the
-	 * failed run's init_log row) must run to completion. */
-	static bool cancel_sent;
 	while (PQisBusy(db->conn)) {
-		if (sig_caught() && !cancel_sent) {
+		if (sig_caught() && !db->cancel_sent) {
 			PGcancel *c = PQgetCancel(db->conn);
 			char errbuf[256];
 			if (c) {
 				PQcancel(c, errbuf, sizeof errbuf);
 				PQfreeCancel(c);
 			}
-			cancel_sent = true;
+			db->cancel_sent = true;
 		}
 		struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
 		int r = poll(&pfd, 1, 100);

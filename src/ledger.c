@@ -314,3 +314,55 @@ bool ledger_record_seed(struct db *db, const char *schema, long run_id, const ch
 			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			   7, params, "record the seed in seed_history", NULL);
 }
+
+const struct ledger_migration *ledger_find(const struct ledger_migration *h, int n, const char *version,
+					   bool repeatable)
+{
+	for (int i = 0; i < n; i++)
+		if (h[i].repeatable == repeatable && strcmp(h[i].version, version) == 0)
+			return &h[i];
+	return NULL;
+}
+
+bool ledger_recent_runs(struct db *db, const char *schema, int limit, struct ledger_run_row **out, int *n)
+{
+	char lim[32];
+	fmt_long(lim, sizeof lim, limit);
+	const char *params[] = {lim};
+	struct db_result *r = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!exec_params(db, schema,
+			 "SELECT id, status, profile, command, started_at::text, coalesce(duration_ms, 0),"
+			 " migrations_applied, seeds_applied, coalesce(error, '') FROM %1$s.init_log"
+			 " ORDER BY id DESC LIMIT $1::int",
+			 1, params, "read init_log", &r))
+		return false;
+	*n = db_nrows(r);
+	*out = xcalloc((size_t)*n + 1, sizeof **out);
+	for (int i = 0; i < *n; i++) {
+		char **f[] = {&(*out)[i].id, &(*out)[i].status, &(*out)[i].profile, &(*out)[i].command,
+			      &(*out)[i].started_at, &(*out)[i].duration_ms, &(*out)[i].migrations, &(*out)[i].seeds,
+			      &(*out)[i].error};
+		for (int c = 0; c < 9; c++)
+			*f[c] = xstrdup(db_get(r, i, c) ? db_get(r, i, c) : "");
+	}
+	db_result_free(r);
+	return true;
+}
+
+void ledger_runs_free(struct ledger_run_row *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(r[i].id);
+		free(r[i].status);
+		free(r[i].profile);
+		free(r[i].command);
+		free(r[i].started_at);
+		free(r[i].duration_ms);
+		free(r[i].migrations);
+		free(r[i].seeds);
+		free(r[i].error);
+	}
+	free(r);
+}

@@ -57,6 +57,9 @@ struct ledger_migration {
 };
 bool ledger_migrations(struct db *db, const char *schema, struct ledger_migration **out, int *n);
 void ledger_migrations_free(struct ledger_migration *m, int n);
+/* The history entry of a version (and kind), or NULL. No query: searches what ledger_migrations read. */
+const struct ledger_migration *ledger_find(const struct ledger_migration *h, int n, const char *version,
+					   bool repeatable);
 
 /* repair: align the latest row's checksum of each version with the file's, drop failed rows. */
 bool ledger_repair_checksum(struct db *db, const char *schema, const char *version, bool repeatable,
@@ -90,5 +93,12 @@ bool ledger_seeds(struct db *db, const char *schema, struct ledger_seed **out, i
 void ledger_seeds_free(struct ledger_seed *s, int n);
 bool ledger_record_seed(struct db *db, const char *schema, long run_id, const char *set, const char *name,
 			const char *checksum, const char *profile, long rows, long execution_ms);
+
+/* The newest runs of init_log, newest first (for status). */
+struct ledger_run_row {
+	char *id, *status, *profile, *command, *started_at, *duration_ms, *migrations, *seeds, *error; /* error "" if none */
+};
+bool ledger_recent_runs(struct db *db, const char *schema, int limit, struct ledger_run_row **out, int *n);
+void ledger_runs_free(struct ledger_run_row *r, int n);
 
 #endif

@@ -9,7 +9,7 @@
 #include "util.h"
 
 static enum log_format log_format = LOG_TEXT;
-static char last_error[1024];
+static struct log_first *capture; /* the session's, while a step runs */
 static int log_verbosity;
 
 void log_setup(enum log_format format, int verbosity)
@@ -73,13 +73,13 @@ static void vlog(enum log_level level, const char *tag, const struct log_where *
 {
 	struct buf msg = {0}, line = {0};
 	buf_vprintf(&msg, fmt, ap);
-	if (level == LOG_ERROR && !tag) {
+	if (level == LOG_ERROR && !tag && capture && !capture->text[0]) {
 		if (w && w->file && w->line > 0)
-			snprintf(last_error, sizeof last_error, "%s:%d: %s%s%s%s", w->file, w->line, msg.data,
+			snprintf(capture->text, sizeof capture->text, "%s:%d: %s%s%s%s", w->file, w->line, msg.data,
 				 w->sqlstate && w->sqlstate[0] ? " [" : "", w->sqlstate ? w->sqlstate : "",
 				 w->sqlstate && w->sqlstate[0] ? "]" : "");
 		else
-			snprintf(last_error, sizeof last_error, "%s", msg.data);
+			snprintf(capture->text, sizeof capture->text, "%s", msg.data);
 	}
 	if (!enabled(level)) {
 		buf_free(&msg);
@@ -148,9 +148,9 @@ void log_error_at(const struct log_where *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *log_last_error(void)
+void log_capture(struct log_first *first)
 {
-	return last_error;
+	capture = first;
 }
 
 void log_progress(const char *phase, int index, int total, const char *name, long ms, long rows)

@@ -33,9 +33,16 @@ void log_error_at(const struct log_where *w, const char *fmt, ...) __attribute__
 /* The likely fix, printed right after the error it belongs to. */
 void log_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The text of the last error logged ("file:line: message [STATE]"), for the
- * run's row in init_log; "" if none. */
-const char *log_last_error(void);
+/*
+ * The first error of a step, for its init_step/init_log row: while a capture
+ * is set, the first error line logged (not a hint) is kept in it as
+ * "file:line: message [STATE]" (also when the level filter hides it). The
+ * caller owns the struct and passes its text on explicitly; NULL stops.
+ */
+struct log_first {
+	char text[1024]; /* "" until an error is logged */
+};
+void log_capture(struct log_first *first);
 
 /* Progress of one item: "[3/12] 0003_events.sql 14 ms" (rows < 0: not shown). */
 void log_progress(const char *phase, int index, int total, const char *name, long ms, long rows);

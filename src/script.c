@@ -38,6 +38,19 @@ void script_checksum(const char *text, size_t len, char out[65])
 	out[64] = '\0';
 }
 
+bool script_file_checksum(const char *path, char out[65])
+{
+	char *text;
+	size_t len;
+	if (!read_file(path, &text, &len)) {
+		log_error("unable to read %s", path);
+		return false;
+	}
+	script_checksum(text, len, out);
+	free(text);
+	return true;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -63,6 +63,8 @@ bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, s
 
 /* The checksum of a text, as above, into out (65 bytes). */
 void script_checksum(const char *text, size_t len, char out[65]);
+/* The checksum of a whole file (no splitting); logs "unable to read PATH" and returns false. */
+bool script_file_checksum(const char *path, char out[65]);
 
 /*
  * Run the statements on db (no BEGIN/COMMIT is added here). rows gets the sum

@@ -7,25 +7,41 @@
 
 #include "log.h"
 #include "sig.h"
+#include "txn.h"
 
 static bool is_csv(const char *path)
 {
-	size_t n = strlen(path);
-	return n > 4 && strcmp(path + n - 4, ".csv") == 0;
+	return strlen(path) > 4 && str_ends_with(path, ".csv");
 }
 
-enum rc seed_list(const struct config *cfg, const char *set, struct strlist *files)
+bool seed_list(const struct config *cfg, const char *set, struct strlist *files)
 {
 	char *dir = path_join(cfg->seeds_dir, set);
 	bool missing = false;
-	enum rc rc = script_list_ext(dir, ".sql", ".csv", files, &missing) ? RC_OK : RC_SEED;
+	bool ok = script_list_ext(dir, ".sql", ".csv", files, &missing);
 	if (missing) {
 		log_error("seed set '%s' of profile %s has no directory %s", set, cfg->profile->name, dir);
 		log_hint("create it, or remove '%s' from the profile's seeds", set);
-		rc = RC_SEED;
+		ok = false;
 	}
 	free(dir);
-	return rc;
+	return ok;
+}
+
+bool seed_check_all(const struct config *cfg)
+{
+	bool ok = true;
+	for (int k = 0; k < cfg->profile->seeds.n; k++) {
+		struct strlist files = {0};
+		ok = seed_list(cfg, cfg->profile->seeds.items[k], &files) && ok;
+		for (int i = 0; i < files.n; i++) {
+			struct script s;
+			ok = seed_check_file(files.items[i], &s) && ok;
+			script_free(&s);
+		}
+		strlist_free(&files);
+	}
+	return ok;
 }
 
 /*
@@ -133,29 +149,42 @@ static bool exec_csv(struct db *db, const struct script *s, long *rows)
 	return ok;
 }
 
-static enum rc apply_file(struct db *db, const struct config *cfg, const char *set, struct script *s, long run_id,
-			  long *rows, long *ms)
+/* One seed file, as txn.c runs it. */
+struct seed_run {
+	const struct config *cfg;
+	const char *set;
+	struct script *s;
+	long run_id, rows, ms;
+	char *errmsg;
+};
+
+static bool seed_work(struct db *db, void *arg)
 {
-	char *owner = db_ident(db, cfg->owner.name);
-	char *set_role = xasprintf("SET LOCAL ROLE %s", owner);
-	char *errmsg = NULL;
+	struct seed_run *r = arg;
 	int64_t t0 = now_ms();
-	bool ok = script_simple(db, "BEGIN") && script_simple(db, set_role);
-	bool ran = ok && (is_csv(s->path) ? exec_csv(db, s, rows) : script_exec(db, s, rows, &errmsg));
-	*ms = (long)(now_ms() - t0);
-	if (ran)
-		ok = script_simple(db, "RESET ROLE") &&
-		     ledger_record_seed(db, cfg->ledger_schema, run_id, set, s->name, s->checksum, cfg->profile->name,
-					*rows, *ms) &&
-		     script_simple(db, "COMMIT");
-	if (!ran || !ok)
-		script_simple(db, "ROLLBACK");
-	free(errmsg);
-	free(set_role);
-	free(owner);
-	if (sig_caught())
-		return RC_SIGNAL;
-	return ran && ok ? RC_OK : RC_SEED;
+	bool ran = is_csv(r->s->path) ? exec_csv(db, r->s, &r->rows) : script_exec(db, r->s, &r->rows, &r->errmsg);
+	r->ms = (long)(now_ms() - t0);
+	return ran;
+}
+
+static bool seed_record(struct db *db, void *arg, bool ran)
+{
+	struct seed_run *r = arg;
+	(void)ran;
+	return ledger_record_seed(db, r->cfg->ledger_schema, r->run_id, r->set, r->s->name, r->s->checksum,
+				  r->cfg->profile->name, r->rows, r->ms);
+}
+
+static bool apply_file(struct db *db, const struct config *cfg, const char *set, struct script *s, long run_id,
+		       long *rows, long *ms)
+{
+	struct seed_run r = {.cfg = cfg, .set = set, .s = s, .run_id = run_id};
+	struct txn t = {.transaction = true, .role = cfg->owner.name, .work = seed_work, .record = seed_record, .arg = &r};
+	bool ran, ok = txn_run(db, &t, &ran);
+	*rows = r.rows;
+	*ms = r.ms;
+	free(r.errmsg);
+	return ok && !sig_caught();
 }
 
 const char *seed_state(const char *path, const char *set, const struct ledger_seed *done, int n_done)
@@ -163,7 +192,7 @@ const char *seed_state(const char *path, const char *set, const struct ledger_se
 	char *text;
 	size_t len;
 	char sum[65] = "";
-	if (read_file(path, &text, &len)) {
+	if (read_file(path, &text, &len)) { /* unreadable: not "applied"; applying it reports why */
 		script_checksum(text, len, sum);
 		free(text);
 	}
@@ -173,16 +202,13 @@ const char *seed_state(const char *path, const char *set, const struct ledger_se
 	return "pending";
 }
 
-enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id,
-		       struct seed_totals *totals)
+bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id, struct seed_totals *totals)
 {
 	struct strlist files = {0};
 	struct ledger_seed *done = NULL;
 	int n_done = 0;
-	enum rc rc = seed_list(cfg, set, &files);
-	if (rc == RC_OK && !ledger_seeds(db, cfg->ledger_schema, &done, &n_done))
-		rc = RC_SEED;
-	for (int i = 0; rc == RC_OK && i < files.n; i++) {
+	bool ok = seed_list(cfg, set, &files) && ledger_seeds(db, cfg->ledger_schema, &done, &n_done);
+	for (int i = 0; ok && i < files.n; i++) {
 		const char *state = seed_state(files.items[i], set, done, n_done);
 		if (strcmp(state, "applied") == 0) {
 			log_debug("seed %s/%s: applied before, unchanged", set, path_base(files.items[i]));
@@ -191,14 +217,14 @@ enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set,
 		struct script s;
 		if (!seed_check_file(files.items[i], &s)) {
 			script_free(&s);
-			rc = RC_SEED;
+			ok = false;
 			break;
 		}
 		if (strcmp(state, "changed") == 0)
 			log_info("seed %s/%s changed since it was applied: applying it again", set, s.name);
 		long rows = 0, ms = 0;
-		rc = apply_file(db, cfg, set, &s, run_id, &rows, &ms);
-		if (rc == RC_OK) {
+		ok = apply_file(db, cfg, set, &s, run_id, &rows, &ms);
+		if (ok) {
 			char *label = xasprintf("%s/%s", set, s.name);
 			log_progress("seed", i + 1, files.n, label, ms, rows);
 			free(label);
@@ -209,28 +235,28 @@ enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set,
 	}
 	ledger_seeds_free(done, n_done);
 	strlist_free(&files);
-	return rc;
+	return ok;
 }
 
-enum rc seed_print_plan(struct db *db, const struct config *cfg, bool ledger)
+bool seed_print_plan(struct db *db, const struct config *cfg, bool ledger)
 {
 	struct ledger_seed *done = NULL;
 	int n_done = 0;
 	if (db && ledger && !ledger_seeds(db, cfg->ledger_schema, &done, &n_done))
-		return RC_SEED;
-	enum rc rc = RC_OK;
+		return false;
+	bool ok = true;
 	printf("\n-- seeds (profile %s):%s\n", cfg->profile->name, cfg->profile->seeds.n ? "" : " none");
-	for (int k = 0; rc == RC_OK && k < cfg->profile->seeds.n; k++) {
+	for (int k = 0; ok && k < cfg->profile->seeds.n; k++) {
 		const char *set = cfg->profile->seeds.items[k];
 		struct strlist files = {0};
-		rc = seed_list(cfg, set, &files);
-		for (int i = 0; rc == RC_OK && i < files.n; i++) {
+		ok = seed_list(cfg, set, &files);
+		for (int i = 0; ok && i < files.n; i++) {
 			const char *state = seed_state(files.items[i], set, done, n_done);
 			if (strcmp(state, "applied") == 0)
 				continue;
 			struct script s;
 			if (!seed_check_file(files.items[i], &s)) {
-				rc = RC_SEED;
+				ok = false;
 			} else {
 				printf("\n-- %s/%s (%s)\nBEGIN;\nSET LOCAL ROLE \"%s\";\n", set, s.name, state, cfg->owner.name);
 				if (is_csv(s.path))
@@ -245,5 +271,5 @@ enum rc seed_print_plan(struct db *db, const struct config *cfg, bool ledger)
 		strlist_free(&files);
 	}
 	ledger_seeds_free(done, n_done);
-	return rc;
+	return ok;
 }

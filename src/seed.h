@@ -10,7 +10,6 @@
 
 #include "config.h"
 #include "db.h"
-#include "exitcode.h"
 #include "ledger.h"
 #include "script.h"
 
@@ -19,12 +18,14 @@ struct seed_totals {
 	long rows;
 };
 
-/* Apply one set; records the step "seed:<set>" via ledger when run_id > 0. */
-enum rc seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id,
-		       struct seed_totals *totals);
+/* Apply one set (each file recorded in seed_history). False (logged) on the first failure. */
+bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id, struct seed_totals *totals);
 
-/* The files of a set (full paths, name order); RC_SEED if the set has no directory. */
-enum rc seed_list(const struct config *cfg, const char *set, struct strlist *files);
+/* The files of a set (full paths, name order); false (logged) if the set has no directory. */
+bool seed_list(const struct config *cfg, const char *set, struct strlist *files);
+
+/* Every file of every set of the profile loads; false (each problem logged). */
+bool seed_check_all(const struct config *cfg);
 
 /* Load a seed file as it would run (SQL split and placeholders, or CSV shape). */
 bool seed_check_file(const char *path, struct script *s);
@@ -33,6 +34,6 @@ bool seed_check_file(const char *path, struct script *s);
 const char *seed_state(const char *path, const char *set, const struct ledger_seed *done, int n_done);
 
 /* --dry-run: print the seed files that would run and their SQL. db may be NULL. */
-enum rc seed_print_plan(struct db *db, const struct config *cfg, bool ledger);
+bool seed_print_plan(struct db *db, const struct config *cfg, bool ledger);
 
 #endif

@@ -337,3 +337,22 @@ bool parse_duration_ms(const char *s, int *out)
 	*out = (int)ms;
 	return true;
 }
+
+bool str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = suffix ? strlen(suffix) : 0;
+	return suffix && n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+char *str_lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + ('a' - 'A'));
+	return s;
+}
+
+size_t utf8_bom_len(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}

@@ -73,6 +73,13 @@ char *path_join(const char *dir, const char *path);
 /* Last component of a path (pointer into the argument; no allocation). */
 const char *path_base(const char *path);
 
+/* Does s end with suffix? (NULL suffix: no) */
+bool str_ends_with(const char *s, const char *suffix);
+/* ASCII lower case, in place; returns s. */
+char *str_lower(char *s);
+/* Length of a UTF-8 byte-order mark at the start of text (0 or 3). */
+size_t utf8_bom_len(const char *text, size_t len);
+
 /* Parse a whole decimal integer; false on junk, overflow or empty. */
 bool parse_long(const char *s, long *out);
 /* Parse seconds given as "30", "2.5", "1500ms", "2s", "1m" into milliseconds. */

@@ -1,6 +1,6 @@
 /*
  * test_log — the shape of every line pginit prints (text and JSON), the
- * verbosity filter, and log_last_error() (what goes into init_log).
+ * verbosity filter, and the captured first error (what goes into init_log).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +8,20 @@
 #include "log.h"
 #include "unit.h"
 
+/* The first error of each CAPTURE'd call (log_capture). */
+static struct log_first first;
+
+static const char *log_last_error(void)
+{
+	return first.text;
+}
+
 /* Run one logging call with stderr captured; returns the text (caller frees). */
 #define CAPTURE(text, call)                          \
 	do {                                         \
 		struct unit_capture cap_;            \
+		memset(&first, 0, sizeof first);     \
+		log_capture(&first);                 \
 		unit_capture_begin(&cap_);           \
 		call;                                \
 		(text) = unit_capture_end(&cap_);    \
@@ -53,7 +63,7 @@ static void test_text(void)
 	CAPTURE(t, log_hint("try %d", 2));
 	CHECK_STR_EQ(t, "pginit: hint: try 2\n");
 	free(t);
-	CHECK_STR_EQ(log_last_error(), "boom"); /* a hint is not an error */
+	CHECK_STR_EQ(log_last_error(), ""); /* a hint is not an error */
 	CAPTURE(t, log_warn("careful"));
 	CHECK_STR_EQ(t, "pginit: warning: careful\n");
 	free(t);
@@ -95,6 +105,12 @@ static void test_verbosity(void)
 	CAPTURE(t, log_error("kept"));
 	free(t);
 	CHECK_STR_EQ(log_last_error(), "kept");
+
+	unit_case("the first error of a capture is kept, not the last");
+	CAPTURE(t, (log_error("relation missing"), log_error("unable to ROLLBACK")));
+	free(t);
+	CHECK_STR_EQ(log_last_error(), "relation missing");
+	log_capture(NULL);
 }
 
 static void test_json(void)

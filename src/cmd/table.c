@@ -1,0 +1,229 @@
+/* table — the command table and what is generated from it; see cmd.h. */
+#include "cmd/cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "script.h"
+#include "util.h"
+
+static enum rc cmd_version(struct ctx *ctx)
+{
+	(void)ctx;
+	printf("pginit %s\n", PGINIT_VERSION);
+	return RC_OK;
+}
+
+static enum rc cmd_help(struct ctx *ctx)
+{
+	if (ctx->opts.arg && strcmp(ctx->opts.arg, "config") == 0)
+		config_print_keys(stdout);
+	else
+		command_usage(stdout);
+	return RC_OK;
+}
+
+static const struct command commands[] = {
+	{"run", cmd_run, OPT_EXEC | OPT_DRY, NEED_CONFIG | NEED_BOOTSTRAP | NEED_MIGRATE | NEED_SEED,
+	 "run [--dry-run] [--exec -- CMD ARGS...]",
+	 "wait, bootstrap, migrate, seed, record (the default); then become CMD"},
+	{"wait", cmd_wait, 0, NEED_CONFIG, "wait", "wait until the server accepts the admin connection"},
+	{"bootstrap", cmd_bootstrap, 0, NEED_CONFIG | NEED_BOOTSTRAP, "bootstrap",
+	 "roles, database, schemas, extensions, grants, initdb.d/"},
+	{"migrate", cmd_migrate, OPT_DRY, NEED_CONFIG | NEED_MIGRATE | NEED_MIGRATE_ALWAYS, "migrate [--dry-run]",
+	 "apply pending migrations (--dry-run: print the plan and its SQL)"},
+	{"seed", cmd_seed, 0, NEED_CONFIG | NEED_SEED, "seed", "apply the profile's seed sets"},
+	{"status", cmd_status, OPT_JSON | OPT_CHECK, NEED_CONFIG, "status [--json] [--check]",
+	 "migrations, seeds, last runs; --check exits 1 if pending, 11 if drifted"},
+	{"validate", cmd_validate, OPT_OFFLINE, NEED_CONFIG, "validate [--offline]",
+	 "check files (and, online, the history) without changing anything"},
+	{"rollback", cmd_rollback, OPT_STEPS | OPT_TO | OPT_FORCE, NEED_CONFIG, "rollback [N | --to VERSION] [--force]",
+	 "undo the N newest migrations (default 1) with their down parts"},
+	{"repair", cmd_repair, 0, NEED_CONFIG, "repair", "accept edited applied files (new checksums), forget failed attempts"},
+	{"import", cmd_import, OPT_FROM, NEED_CONFIG, "import [--from FORMAT]",
+	 "adopt a database migrated by golang-migrate/dbmate/goose/flyway"},
+	{"baseline", cmd_baseline, OPT_ARG, NEED_CONFIG, "baseline VERSION",
+	 "record every migration up to VERSION as applied, without running it"},
+	{"new", cmd_new, OPT_ARG, NEED_CONFIG, "new NAME", "create the next migration file in the directory's format"},
+	{"version", cmd_version, 0, 0, "version", "print the version"},
+	{"help", cmd_help, 0, 0, "help", "this text; `help config` lists every configuration key"},
+	{NULL, NULL, 0, 0, NULL, NULL},
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *k = commands; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+static const char usage_head[] =
+	"usage: pginit [-c FILE] [-p PROFILE] [-s KEY=VALUE]... [-v|-q] [--log-format text|json] [COMMAND]\n"
+	"\n"
+	"Prepare a PostgreSQL database for an application: wait for the server, create\n"
+	"roles, schemas and extensions, apply migrations, apply the profile's seed sets,\n"
+	"record the run in the database, and exit with a code an orchestrator understands.\n"
+	"\n"
+	"commands:\n";
+
+static const char usage_tail[] =
+	"\n"
+	"options:\n"
+	"  -c, --config FILE      configuration (default $PGINIT_CONFIG, else ./pginit.conf)\n"
+	"  -p, --profile NAME     profile (default $PGINIT_PROFILE, else default_profile)\n"
+	"  -s, --set KEY=VALUE    override a configuration key (see `pginit help config`)\n"
+	"  -v, --verbose          also print debug lines\n"
+	"  -q, --quiet            only warnings and errors\n"
+	"      --log-format F     text (default) or json: one JSON object per line\n"
+	"\n"
+	"exit codes: 0 ok, 1 pending (status --check), 2 usage, 3 config, 4 secret,\n"
+	"  5 wait timeout, 6 connect/auth, 7 bootstrap, 8 migrate, 9 seed, 10 lock timeout,\n"
+	"  11 validation, 128+N signal N\n";
+
+/* Brackets of options count: a synopsis with two groups gets its summary on the next line. */
+static int groups(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '[';
+	return n;
+}
+
+void command_usage(FILE *out)
+{
+	fputs(usage_head, out);
+	for (const struct command *k = commands; k->name; k++) {
+		if (strlen(k->synopsis) <= 9)
+			fprintf(out, "  %-9s  %s\n", k->synopsis, k->summary);
+		else if (groups(k->synopsis) >= 2)
+			fprintf(out, "  %s\n             %s\n", k->synopsis, k->summary);
+		else
+			fprintf(out, "  %-20s  %s\n", k->synopsis, k->summary);
+	}
+	fputs(usage_tail, out);
+}
+
+void command_unknown(const char *name)
+{
+	struct buf b = {0};
+	for (const struct command *k = commands; k->name; k++)
+		buf_printf(&b, "%s%s", k == commands ? "" : ", ", k->name);
+	log_error("unknown command '%s'", name);
+	log_hint("commands: %s", b.data);
+	buf_free(&b);
+}
+
+/* One option; i advances past its value. False: not one this command takes. */
+static bool parse_one(unsigned allowed, int argc, char **argv, int *i, struct cmd_opts *o)
+{
+	const char *a = argv[*i];
+	long n;
+	if ((allowed & OPT_JSON) && strcmp(a, "--json") == 0)
+		o->json = true;
+	else if ((allowed & OPT_CHECK) && strcmp(a, "--check") == 0)
+		o->check = true;
+	else if ((allowed & OPT_DRY) && strcmp(a, "--dry-run") == 0)
+		o->dry_run = true;
+	else if ((allowed & OPT_FORCE) && strcmp(a, "--force") == 0)
+		o->force = true;
+	else if ((allowed & OPT_OFFLINE) && strcmp(a, "--offline") == 0)
+		o->offline = true;
+	else if ((allowed & OPT_TO) && strcmp(a, "--to") == 0 && *i + 1 < argc)
+		o->to_version = argv[++*i];
+	else if ((allowed & OPT_FROM) && strcmp(a, "--from") == 0 && *i + 1 < argc)
+		o->from = argv[++*i];
+	else if ((allowed & OPT_STEPS) && parse_long(a, &n) && n > 0)
+		o->steps = (int)n;
+	else if ((allowed & OPT_ARG) && !o->arg && a[0] != '-')
+		o->arg = a;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * By hand, not getopt: its state cannot be reset the same way on glibc and
+ * musl, and these are few.
+ */
+enum rc command_parse_opts(const struct command *c, int argc, char **argv, struct cmd_opts *o)
+{
+	o->steps = 1;
+	for (int i = 1; i < argc; i++) {
+		if ((c->options & OPT_EXEC) && strcmp(argv[i], "--exec") == 0) {
+			if (i + 1 < argc && strcmp(argv[i + 1], "--") == 0)
+				i++;
+			if (i + 1 >= argc) {
+				log_error("%s --exec: no command given (pginit run --exec -- CMD [ARGS...])", c->name);
+				return RC_USAGE;
+			}
+			o->exec_argv = argv + i + 1;
+			return RC_OK;
+		}
+		if (!parse_one(c->options, argc, argv, &i, o)) {
+			log_error("%s: unknown option or argument '%s'", c->name, argv[i]);
+			log_hint("see pginit help");
+			return RC_USAGE;
+		}
+	}
+	if ((c->options & OPT_ARG) && !o->arg) {
+		log_error("%s: missing argument (pginit help)", c->name);
+		return RC_USAGE;
+	}
+	return RC_OK;
+}
+
+/* Placeholders: built-ins, the config's group, then PGINIT_VAR_<NAME> (name lower-cased); later ones win. */
+static void setup_placeholders(const struct config *cfg)
+{
+	extern char **environ;
+	struct strlist names = {0}, values = {0};
+	const char *builtin[][2] = {
+		{"owner_role", cfg->owner.name}, {"app_role", cfg->app.name}, {"readonly_role", cfg->readonly.name},
+		{"database", cfg->dbname}, {"ledger_schema", cfg->ledger_schema}, {"profile", cfg->profile->name},
+	};
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+		strlist_add(&names, builtin[i][0]);
+		strlist_add(&values, builtin[i][1]);
+	}
+	for (int i = 0; i < cfg->placeholders.names.n; i++) {
+		strlist_add(&names, cfg->placeholders.names.items[i]);
+		strlist_add(&values, cfg->placeholders.values.items[i]);
+	}
+	for (char **e = environ; *e; e++) {
+		if (strncmp(*e, "PGINIT_VAR_", 11) != 0 || !strchr(*e, '='))
+			continue;
+		strlist_add_owned(&names, str_lower(xstrndup(*e + 11, (size_t)(strchr(*e, '=') - *e - 11))));
+		strlist_add(&values, strchr(*e, '=') + 1);
+	}
+	/* The first match wins in script.c: hand them over last-defined first. */
+	struct strlist rn = {0}, rv = {0};
+	for (int i = names.n - 1; i >= 0; i--) {
+		strlist_add(&rn, names.items[i]);
+		strlist_add(&rv, values.items[i]);
+	}
+	script_set_placeholders(&rn, &rv);
+	strlist_free(&names);
+	strlist_free(&values);
+	strlist_free(&rn);
+	strlist_free(&rv);
+}
+
+enum rc command_prepare(struct ctx *ctx)
+{
+	const char *f = ctx->cfg->migrations_format;
+	ctx->format = format_by_name(f);
+	if (!ctx->format && strcmp(f, "auto") != 0) {
+		log_error("migrations_format '%s' is not one of auto, %s", f, format_names());
+		return RC_CONFIG;
+	}
+	setup_placeholders(ctx->cfg);
+	return RC_OK;
+}
+
+struct session cmd_session(const struct ctx *ctx)
+{
+	return (struct session){.cfg = ctx->cfg, .command = ctx->cmd->name, .needs = ctx->cmd->needs,
+				.format = ctx->format};
+}

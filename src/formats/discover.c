@@ -1,0 +1,300 @@
+/*
+ * discover — the table of formats, format detection, reading a migrations
+ * directory into a set, and the helpers the format files share (comment
+ * markers, up/down sections, the old tool's table).
+ */
+#include "formats/discover.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "query.h"
+
+extern const struct format format_native, format_golang_migrate, format_dbmate, format_goose, format_flyway;
+
+/* Order matters for detection only: a file name that settles it is looked for in this order. */
+const struct format *const format_table[] = {
+	&format_native, &format_golang_migrate, &format_dbmate, &format_goose, &format_flyway, NULL,
+};
+
+const struct format *format_by_name(const char *name)
+{
+	for (int i = 0; format_table[i]; i++)
+		if (strcmp(format_table[i]->name, name) == 0)
+			return format_table[i];
+	return NULL;
+}
+
+const char *format_names(void)
+{
+	static char names[256];
+	if (!names[0])
+		for (int i = 0; format_table[i]; i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+				 format_table[i]->name);
+	return names;
+}
+
+/* ---- names, markers and sections */
+
+bool format_parse_numbered(const char *file, const char *down_suffix, const char *up_suffix, struct migration_name *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!str_ends_with(file, ".sql"))
+		return false;
+	size_t digits = strspn(file, "0123456789"), end = strlen(file) - 4;
+	if (digits == 0 || file[digits] != '_')
+		return false;
+	if (down_suffix && str_ends_with(file, down_suffix)) {
+		end = strlen(file) - strlen(down_suffix);
+		out->down = true;
+	} else if (up_suffix && str_ends_with(file, up_suffix)) {
+		end = strlen(file) - strlen(up_suffix);
+	} else if (up_suffix) {
+		return false;
+	}
+	if (end > digits + 1) {
+		out->version = migrate_normalise_version_n(file, digits, false);
+		out->name = xstrndup(file + digits + 1, end - digits - 1);
+	}
+	if (!out->version || !out->name || !*out->name) {
+		free(out->version);
+		free(out->name);
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	return true;
+}
+
+
+const char *format_marker(const char *p, const char *eol, const char *word, bool any_case)
+{
+	if (eol - p < 2 || p[0] != '-' || p[1] != '-')
+		return NULL;
+	p += 2;
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	size_t n = strlen(word);
+	if ((size_t)(eol - p) < n || (any_case ? strncasecmp(p, word, n) : strncmp(p, word, n)) != 0)
+		return NULL;
+	const char *rest = p + n;
+	if (rest < eol && !isspace((unsigned char)*rest))
+		return NULL; /* "-- migrate:upper" is not a marker */
+	return rest;
+}
+
+/* Does the option (e.g. "transaction:false") follow the marker on its line? */
+static bool has_option(const char *rest, const char *eol, const char *option)
+{
+	const char *o = option ? strstr(rest, option) : NULL;
+	return o && o < eol;
+}
+
+/* Close the parts once every line has been seen: each runs up to the other or to the end. */
+static void close_sections(struct migration *m, size_t len, bool up_seen, bool down_seen)
+{
+	if (up_seen && !down_seen)
+		m->up.len = len - m->up.offset;
+	if (down_seen) {
+		m->down.len = len - m->down.offset;
+		m->has_down = true;
+		if (up_seen && m->down.offset < m->up.offset) { /* down section first: up runs to the end */
+			m->down.len = m->up.offset - m->down.offset;
+			m->up.len = len - m->up.offset;
+		}
+	}
+	if (up_seen && down_seen && m->up.offset < m->down.offset && m->up.len == 0)
+		m->up.len = m->down.offset - m->up.offset;
+}
+
+bool format_find_sections(struct migration *m, const char *text, size_t len, const struct format_sections *how,
+			  const char *format_name)
+{
+	bool up_seen = false, down_seen = false, no_tx = false;
+	int line = 1;
+	for (const char *p = text; p < text + len; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(text + len - p));
+		const char *next = eol ? eol + 1 : text + len;
+		if (!eol)
+			eol = text + len;
+		const char *rest;
+		if ((rest = format_marker(p, eol, how->up, how->any_case))) {
+			up_seen = true;
+			m->up = (struct script_part){.offset = (size_t)(next - text), .line = line + 1,
+						     .split_flags = how->split_flags,
+						     .no_transaction = has_option(rest, eol, how->no_tx_option)};
+		} else if ((rest = format_marker(p, eol, how->down, how->any_case))) {
+			down_seen = true;
+			if (up_seen && m->up.len == 0)
+				m->up.len = (size_t)(p - text) - m->up.offset;
+			m->down = (struct script_part){.offset = (size_t)(next - text), .line = line + 1,
+						       .split_flags = how->split_flags,
+						       .no_transaction = has_option(rest, eol, how->no_tx_option)};
+		} else if (how->no_tx_line && format_marker(p, eol, how->no_tx_line, how->any_case)) {
+			no_tx = true;
+		}
+		p = next;
+	}
+	close_sections(m, len, up_seen, down_seen);
+	if (no_tx)
+		m->up.no_transaction = m->down.no_transaction = true;
+	if (!up_seen) {
+		log_error_at(&(struct log_where){.file = m->path, .line = 1}, "no '-- %s' section", how->up);
+		log_hint("%s migrations mark their parts with '-- %s' and '-- %s'", format_name, how->up, how->down);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the old tool's table */
+
+void format_history_free(struct format_history *h)
+{
+	strlist_free(&h->versions);
+	free(h->upto);
+	memset(h, 0, sizeof *h);
+}
+
+bool format_history_ensure(struct db *db, const struct format *f)
+{
+	if (!f->history_table)
+		return true;
+	char *what = xasprintf("create %s for %s compatibility", f->history_table, f->name);
+	bool ok = query_exec(db, f->history_ddl, what);
+	free(what);
+	return ok;
+}
+
+bool format_history_read(struct db *db, const struct format *f, struct format_history *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *params[] = {f->history_table};
+	struct db_result *r = NULL;
+	char *what = xasprintf("read %s", f->history_table);
+	bool ok = query_run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, what, &r);
+	free(what);
+	if (!ok)
+		return false;
+	out->found = strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	return !out->found || f->history_read(db, out);
+}
+
+/* ---- discovery */
+
+/* A file name that settles the format, else the last marker line seen in the files' text. */
+static const struct format *detect(const struct strlist *files)
+{
+	const struct format *f = &format_native;
+	for (int i = 0; i < files->n; i++) {
+		const char *name = path_base(files->items[i]);
+		for (int k = 0; format_table[k]; k++)
+			if (format_table[k]->detect_name && format_table[k]->detect_name(name))
+				return format_table[k];
+		char *text;
+		size_t len;
+		if (f != &format_native || !read_file(files->items[i], &text, &len))
+			continue;
+		for (const char *p = text; p && p < text + len;) {
+			const char *eol = memchr(p, '\n', (size_t)(text + len - p));
+			const char *e = eol ? eol : text + len;
+			for (int k = 0; format_table[k]; k++)
+				if (format_table[k]->detect_line && format_table[k]->detect_line(p, e))
+					f = format_table[k];
+			p = eol ? eol + 1 : NULL;
+		}
+		free(text);
+	}
+	return f;
+}
+
+/* The up part of a new migration: its sections, or the whole file. */
+static bool find_parts(const struct format *f, struct migration *m)
+{
+	if (!f->find_parts) {
+		m->up = (struct script_part){.offset = 0, .len = (size_t)-1, .line = 1,
+					     .no_transaction = f->no_transaction && f->no_transaction(m->path)};
+		return true;
+	}
+	char *text;
+	size_t len;
+	if (!read_file(m->path, &text, &len)) {
+		log_error("unable to read %s", m->path);
+		return false;
+	}
+	bool ok = f->find_parts(m, text, len);
+	free(text);
+	return ok;
+}
+
+/* Add one up file to the set; false (logged) on a duplicate version or bad sections. */
+static bool add_migration(struct migration_set *out, const char *path, struct migration_name *mn)
+{
+	const char *file = path_base(path);
+	bool ok = true;
+	const struct migration *dup = migrate_set_find(out, mn->version, mn->repeatable);
+	if (dup) {
+		log_error("%s and %s have the same version %s", dup->file, file, mn->version);
+		log_hint("give one of them the next free number");
+		ok = false;
+	}
+	struct migration *m = &out->items[out->n++];
+	*m = (struct migration){.version = mn->version, .name = mn->name, .file = xstrdup(file),
+				.path = xstrdup(path), .repeatable = mn->repeatable};
+	return find_parts(out->format, m) && ok;
+}
+
+/* Pair each down/undo file ("version\npath") with its migration. */
+static void pair_downs(struct migration_set *out, struct strlist *downs)
+{
+	for (int i = 0; i < downs->n; i++) {
+		char *nl = strchr(downs->items[i], '\n');
+		*nl = '\0';
+		struct migration *m = (struct migration *)migrate_set_find(out, downs->items[i], false);
+		if (!m) {
+			log_warn("%s: a down file without its migration (version %s)", nl + 1, downs->items[i]);
+			continue;
+		}
+		m->down_path = xstrdup(nl + 1);
+		m->has_down = true;
+		m->down = (struct script_part){.offset = 0, .len = (size_t)-1, .line = 1,
+					       .no_transaction = out->format->no_transaction &&
+								 out->format->no_transaction(nl + 1)};
+	}
+}
+
+bool migrate_discover(const char *dir, const struct format *fmt, struct migration_set *out)
+{
+	struct strlist files = {0}, downs = {0};
+	bool missing, ok = true;
+	memset(out, 0, sizeof *out);
+	if (!script_list(dir, &files, &missing))
+		return false;
+	if (missing)
+		log_warn("migrations directory %s does not exist: no migrations", dir);
+	out->format = fmt ? fmt : detect(&files);
+	out->items = xcalloc((size_t)files.n + 1, sizeof *out->items);
+	for (int i = 0; i < files.n; i++) {
+		struct migration_name mn;
+		if (!out->format->parse_name(path_base(files.items[i]), &mn)) {
+			log_error("%s: not a %s migration file name", files.items[i], out->format->name);
+			log_hint("%s migrations are named %s", out->format->name, out->format->naming_rule);
+			ok = false;
+		} else if (mn.down) {
+			strlist_add_owned(&downs, xasprintf("%s\n%s", mn.version, files.items[i]));
+			free(mn.version);
+			free(mn.name);
+		} else if (!add_migration(out, files.items[i], &mn)) {
+			ok = false;
+		}
+	}
+	pair_downs(out, &downs);
+	strlist_free(&downs);
+	strlist_free(&files);
+	qsort(out->items, (size_t)out->n, sizeof *out->items, migration_order);
+	return ok;
+}

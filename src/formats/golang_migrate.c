@@ -1,0 +1,78 @@
+/*
+ * golang-migrate — N_description.up.sql / N_description.down.sql; each file
+ * is one part. Its table public.schema_migrations(version bigint, dirty
+ * boolean) holds one row: the current version (TRUNCATE + INSERT on every
+ * step), dirty when a migration failed half-way.
+ */
+#include "formats/format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "query.h"
+
+static bool parse_name(const char *file, struct migration_name *out)
+{
+	return format_parse_numbered(file, ".down.sql", ".up.sql", out);
+}
+
+static bool detect_name(const char *file)
+{
+	return str_ends_with(file, ".up.sql");
+}
+
+static void new_files(const struct format_new *in, char **up, char **down, char **body)
+{
+	*up = xasprintf("%s/%ld_%s.up.sql", in->dir, in->next, in->slug);
+	*down = xasprintf("%s/%ld_%s.down.sql", in->dir, in->next, in->slug);
+	*body = xstrdup("\n");
+}
+
+static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
+{
+	(void)ms;
+	/* One row: the current version. */
+	const char *v = up ? m->version : prev;
+	if (!query_run(db, "DELETE FROM public.schema_migrations", 0, NULL, "update schema_migrations", NULL))
+		return false;
+	const char *params[] = {v};
+	return !v || query_run(db, "INSERT INTO public.schema_migrations (version, dirty) VALUES ($1::bigint, false)", 1,
+			       params, "update schema_migrations", NULL);
+}
+
+static bool history_read(struct db *db, struct format_history *out)
+{
+	struct db_result *r = NULL;
+	if (!query_run(db, "SELECT version::text, dirty::text FROM public.schema_migrations", 0, NULL,
+		       "read public.schema_migrations", &r))
+		return false;
+	for (int i = 0; i < db_nrows(r); i++) {
+		const char *v = db_get(r, i, 0);
+		if (strcmp(db_get(r, i, 1), "true") == 0) {
+			log_error("golang-migrate's schema_migrations is dirty at version %s: a migration failed half-way", v);
+			log_hint("repair the database by hand, then `migrate force %s` (or set dirty = false)", v);
+			out->dirty = true;
+		}
+		free(out->upto);
+		out->upto = migrate_normalise_version(v, false);
+	}
+	db_result_free(r);
+	return true;
+}
+
+const struct format format_golang_migrate = {
+	.name = "golang-migrate",
+	.naming_rule = "N_description.up.sql and N_description.down.sql",
+	.down_part = "a .down.sql file",
+	.gap_warning = true,
+	.parse_name = parse_name,
+	.detect_name = detect_name,
+	.new_files = new_files,
+	.history_table = "public.schema_migrations",
+	/* golang-migrate's own DDL (database/postgres: ensureVersionTable). */
+	.history_ddl = "CREATE TABLE IF NOT EXISTS public.schema_migrations"
+		       " (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)",
+	.history_record = history_record,
+	.history_read = history_read,
+};

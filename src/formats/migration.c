@@ -1,0 +1,111 @@
+/* migration — see migration.h. */
+#include "formats/migration.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Compare one numeric part of each (up to '.' or the end); advance both. */
+static int cmp_part(const char **a, const char **b)
+{
+	while (**a == '0' && isdigit((unsigned char)(*a)[1]))
+		(*a)++;
+	while (**b == '0' && isdigit((unsigned char)(*b)[1]))
+		(*b)++;
+	size_t la = strcspn(*a, "."), lb = strcspn(*b, ".");
+	int c = la != lb ? (la < lb ? -1 : 1) : strncmp(*a, *b, la);
+	*a += la;
+	*b += lb;
+	return c;
+}
+
+int migrate_version_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		int c = cmp_part(&a, &b);
+		if (c)
+			return c;
+		if (!*a && !*b)
+			return 0;
+		if (!*a)
+			return -1; /* 1 < 1.1 */
+		if (!*b)
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+/* Digits and separators ('.' or '_' for flyway) to "1.2.10"; NULL if malformed. */
+char *migrate_normalise_version_n(const char *s, size_t n, bool multipart)
+{
+	struct buf b = {0};
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++;
+		if (i == start)
+			goto bad;
+		size_t j = start;
+		while (j + 1 < i && s[j] == '0')
+			j++;
+		buf_add(&b, s + j, i - j);
+		if (i < n) {
+			if (!multipart || (s[i] != '.' && s[i] != '_'))
+				goto bad;
+			buf_putc(&b, '.');
+			i++;
+			if (i == n)
+				goto bad;
+		}
+	}
+	if (b.len == 0)
+		goto bad;
+	return buf_steal(&b);
+bad:
+	buf_free(&b);
+	return NULL;
+}
+
+char *migrate_normalise_version(const char *s, bool multipart)
+{
+	return migrate_normalise_version_n(s, strlen(s), multipart);
+}
+
+int migration_order(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+	if (x->repeatable != y->repeatable)
+		return x->repeatable ? 1 : -1;
+	return x->repeatable ? strcmp(x->name, y->name) : migrate_version_cmp(x->version, y->version);
+}
+
+const struct migration *migrate_set_find(const struct migration_set *set, const char *version, bool repeatable)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->items[i].repeatable == repeatable && strcmp(set->items[i].version, version) == 0)
+			return &set->items[i];
+	return NULL;
+}
+
+void migrate_set_free(struct migration_set *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		free(s->items[i].version);
+		free(s->items[i].name);
+		free(s->items[i].file);
+		free(s->items[i].path);
+		free(s->items[i].down_path);
+	}
+	free(s->items);
+	memset(s, 0, sizeof *s);
+}
+
+bool migrate_load(const struct migration *m, bool down, struct script *s)
+{
+	const char *path = down && m->down_path ? m->down_path : m->path;
+	return script_load_part(path, down ? &m->down : &m->up, s);
+}

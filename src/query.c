@@ -1,0 +1,31 @@
+/* query — see query.h. */
+#include "query.h"
+
+#include "log.h"
+
+static bool failed(const char *what, struct db_error *err)
+{
+	log_error_at(&(struct log_where){.sqlstate = err->sqlstate}, "unable to %s: %s", what, err->message);
+	db_error_clear(err);
+	return false;
+}
+
+bool query_run(struct db *db, const char *sql, int n, const char *const *params, const char *what,
+	       struct db_result **keep)
+{
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, sql, n, params, &err);
+	if (!r)
+		return failed(what, &err);
+	if (keep)
+		*keep = r;
+	else
+		db_result_free(r);
+	return true;
+}
+
+bool query_exec(struct db *db, const char *sql, const char *what)
+{
+	struct db_error err = {0};
+	return db_exec(db, sql, NULL, &err) || failed(what, &err);
+}

@@ -1,0 +1,282 @@
+/* session — see session.h. */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootstrap.h"
+#include "lock.h"
+#include "log.h"
+#include "sig.h"
+#include "util.h"
+#include "wait.h"
+
+struct db_params session_params(const struct config *cfg, const char *dbname)
+{
+	return (struct db_params){
+		.host = cfg->host, .port = cfg->port, .dbname = dbname, .user = cfg->user,
+		.password = cfg->password, .sslmode = cfg->sslmode, .sslrootcert = cfg->sslrootcert,
+		.application_name = cfg->application_name, .target_session_attrs = cfg->target_session_attrs,
+		.connect_timeout = cfg->connect_timeout,
+	};
+}
+
+struct db *session_connect(const struct config *cfg, enum rc *rc)
+{
+	struct db_params p = session_params(cfg, cfg->dbname);
+	struct db_error err = {0};
+	struct db *db = db_connect(&p, &err);
+	if (!db) {
+		log_error("unable to connect to database %s on %s:%d as %s: %s", cfg->dbname, cfg->host, cfg->port,
+			  cfg->user, err.message);
+		if (strstr(err.message, "does not exist"))
+			log_hint("run `pginit bootstrap` (or `pginit run`) first to create it");
+		*rc = RC_CONNECT;
+	}
+	db_error_clear(&err);
+	return db;
+}
+
+enum rc session_view_load(const struct config *cfg, const struct format *fmt, struct db *db, bool ledger,
+			  struct migration_view *v)
+{
+	memset(v, 0, sizeof *v);
+	if (!migrate_discover(cfg->migrations_dir, fmt, &v->set))
+		return RC_VALIDATE;
+	if (db && ledger && !ledger_migrations(db, cfg->ledger_schema, &v->hist, &v->n_hist))
+		return RC_MIGRATE;
+	return RC_OK;
+}
+
+void session_view_free(struct migration_view *v)
+{
+	ledger_migrations_free(v->hist, v->n_hist);
+	migrate_set_free(&v->set);
+	memset(v, 0, sizeof *v);
+}
+
+/* The run's options, as recorded in init_log.options. */
+static char *options_json(const struct config *cfg, const char *command)
+{
+	struct buf b = {0};
+	buf_puts(&b, "{\"command\":");
+	buf_json_str(&b, command);
+	buf_puts(&b, ",\"config\":");
+	buf_json_str(&b, cfg->file);
+	buf_puts(&b, ",\"host\":");
+	buf_json_str(&b, cfg->host);
+	buf_printf(&b, ",\"port\":%d,\"dbname\":", cfg->port);
+	buf_json_str(&b, cfg->dbname);
+	buf_puts(&b, ",\"user\":");
+	buf_json_str(&b, cfg->user);
+	buf_puts(&b, ",\"migrations_dir\":");
+	buf_json_str(&b, cfg->migrations_dir);
+	buf_printf(&b, ",\"migrate\":%s,\"seeds\":[", cfg->profile->migrate ? "true" : "false");
+	for (int i = 0; i < cfg->profile->seeds.n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_json_str(&b, cfg->profile->seeds.items[i]);
+	}
+	buf_printf(&b, "],\"wait_timeout_ms\":%d,\"lock_timeout_ms\":%d}", cfg->profile->wait_timeout_ms,
+		   cfg->profile->lock_timeout_ms);
+	return buf_steal(&b);
+}
+
+/* ---- steps */
+
+/* What a run keeps between its steps. */
+struct run {
+	struct session *s;
+	int64_t t0, w0;
+	struct log_first first; /* the run's first error: its init_log row */
+};
+
+struct step_result {
+	long items, rows;
+};
+
+/* Run one step: timed, its first error captured, recorded in init_step. */
+static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct session *, void *, struct step_result *),
+		    void *arg)
+{
+	struct log_first first = {{0}};
+	struct step_result res = {0};
+	int64_t m0 = now_ms(), w0 = wall_ms();
+	log_capture(&first);
+	enum rc rc = fn(r->s, arg, &res);
+	if (rc == RC_OK && sig_caught())
+		rc = RC_SIGNAL;
+	log_capture(&r->first);
+	if (rc != RC_OK && !r->first.text[0])
+		memcpy(r->first.text, first.text, sizeof first.text);
+	struct ledger_step st = {.step = name, .started_wall_ms = w0, .duration_ms = (long)(now_ms() - m0),
+				 .ok = rc == RC_OK, .items = res.items, .rows = res.rows,
+				 .error = rc == RC_OK ? NULL : first.text};
+	ledger_step_record(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, &st);
+	return rc;
+}
+
+static enum rc bootstrap_step(struct session *s, void *arg, struct step_result *res)
+{
+	(void)arg;
+	int files = 0;
+	enum rc rc = bootstrap_database(s->db, s->cfg, &files);
+	res->items = files;
+	return rc;
+}
+
+static enum rc migrate_step(struct session *s, void *arg, struct step_result *res)
+{
+	(void)arg;
+	const struct config *cfg = s->cfg;
+	struct migration_view v;
+	struct plan plan = {0};
+	enum rc rc = session_view_load(cfg, s->format, s->db, true, &v);
+	if (rc == RC_OK && !migrate_plan(&v.set, v.hist, v.n_hist, cfg->profile->allow_out_of_order, true, &plan))
+		rc = RC_VALIDATE;
+	if (rc == RC_OK)
+		log_info("migrations: %d files in %s (%s format%s), %d pending", v.set.n, cfg->migrations_dir,
+			 v.set.format->name, s->format ? "" : ", detected", plan.n_pending);
+	if (rc == RC_OK && !migrate_check(&v.set, &plan))
+		rc = RC_VALIDATE;
+	if (rc == RC_OK && !migrate_apply(s->db, cfg, &v.set, &plan, s->run_id, &s->migrations))
+		rc = sig_caught() ? RC_SIGNAL : RC_MIGRATE;
+	res->items = s->migrations;
+	migrate_plan_free(&plan);
+	session_view_free(&v);
+	return rc;
+}
+
+static enum rc seed_step(struct session *s, void *arg, struct step_result *res)
+{
+	struct seed_totals before = s->seeds;
+	bool ok = seed_apply_set(s->db, s->cfg, arg, s->run_id, &s->seeds);
+	res->items = s->seeds.files - before.files;
+	res->rows = s->seeds.rows - before.rows;
+	return ok ? RC_OK : sig_caught() ? RC_SIGNAL : RC_SEED;
+}
+
+static enum rc own_step(struct session *s, void *arg, struct step_result *res)
+{
+	const struct session_step *own = arg;
+	enum rc rc = own->fn(s, own->arg);
+	res->items = s->migrations;
+	return rc;
+}
+
+/* ---- the lifecycle */
+
+/* wait -> lock -> bootstrap (cluster) -> connect -> ledger. *locked: the lock is held. */
+static enum rc open_session(struct run *r, const char *app_password, bool *locked)
+{
+	struct session *s = r->s;
+	const struct config *cfg = s->cfg;
+	struct db_params p = session_params(cfg, cfg->maintenance_db);
+	enum rc rc = wait_for_server(&p, cfg->profile->wait_timeout_ms, &s->maint);
+	int64_t wait_ms = now_ms() - r->t0;
+	if (rc == RC_OK)
+		rc = lock_acquire(s->maint, cfg->dbname, cfg->profile->lock_timeout_ms);
+	if (rc != RC_OK)
+		return rc;
+	*locked = true;
+	bool created = false;
+	if (s->needs & NEED_BOOTSTRAP)
+		rc = bootstrap_cluster(s->maint, cfg, app_password, &created);
+	if (rc == RC_OK)
+		s->db = session_connect(cfg, &rc);
+	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
+		rc = RC_BOOTSTRAP;
+	if (rc == RC_OK) {
+		char *opts = options_json(cfg, s->command);
+		struct ledger_run run = {.profile = cfg->profile->name, .command = s->command, .options_json = opts,
+					 .started_wall_ms = r->w0};
+		if (!ledger_run_begin(s->db, cfg->ledger_schema, &run, &s->run_id))
+			rc = RC_BOOTSTRAP;
+		free(opts);
+	}
+	if (rc == RC_OK) {
+		struct ledger_step st = {.step = "wait", .started_wall_ms = r->w0, .duration_ms = (long)wait_ms, .ok = true};
+		ledger_step_record(s->db, cfg->ledger_schema, s->run_id, &st);
+	}
+	return rc;
+}
+
+/* The steps the command needs, in order; stops at the first failure. */
+static enum rc run_steps(struct run *r, const struct session_step *own)
+{
+	struct session *s = r->s;
+	const struct profile *prof = s->cfg->profile;
+	enum rc rc = RC_OK;
+	if (s->needs & NEED_BOOTSTRAP)
+		rc = step(r, "bootstrap", bootstrap_step, NULL);
+	/* Every seed file must load before the first migration or seed runs. */
+	if (rc == RC_OK && (s->needs & NEED_SEED) && !seed_check_all(s->cfg))
+		rc = RC_SEED;
+	if (rc == RC_OK && own)
+		rc = step(r, own->name, own_step, (void *)own);
+	if (rc == RC_OK && (s->needs & NEED_MIGRATE)) {
+		if (prof->migrate || (s->needs & NEED_MIGRATE_ALWAYS))
+			rc = step(r, "migrate", migrate_step, NULL);
+		else
+			log_info("profile %s does not run migrations (migrate = false)", prof->name);
+	}
+	if (rc == RC_OK && (s->needs & NEED_SEED) && prof->seeds.n == 0)
+		log_info("profile %s has no seed sets", prof->name);
+	for (int i = 0; rc == RC_OK && (s->needs & NEED_SEED) && i < prof->seeds.n; i++) {
+		char *name = xasprintf("seed:%s", prof->seeds.items[i]);
+		rc = step(r, name, seed_step, prof->seeds.items[i]);
+		free(name);
+	}
+	return rc;
+}
+
+/* close: the run's row, unlock, disconnect, one summary line. */
+static void close_session(struct run *r, enum rc rc, bool locked, const struct session_step *own)
+{
+	struct session *s = r->s;
+	const struct config *cfg = s->cfg;
+	if (s->run_id) {
+		char *why = rc == RC_SIGNAL ? xasprintf("interrupted by signal %d", sig_caught()) : NULL;
+		ledger_run_end(s->db, cfg->ledger_schema, s->run_id, rc == RC_OK, s->migrations, s->seeds.files,
+			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text);
+		free(why);
+	}
+	if (locked)
+		lock_release(s->maint, cfg->dbname);
+	db_close(s->db);
+	db_close(s->maint);
+	s->db = s->maint = NULL;
+	const char *verb = own && own->verb ? own->verb : "applied";
+	if (rc == RC_OK)
+		log_info("%s done in %ld ms: %d migration%s %s, %d seed file%s (%ld rows)", s->command,
+			 (long)(now_ms() - r->t0), s->migrations, s->migrations == 1 ? "" : "s", verb, s->seeds.files,
+			 s->seeds.files == 1 ? "" : "s", s->seeds.rows);
+	else if (rc == RC_SIGNAL)
+		log_error("%s interrupted by signal %d after %ld ms; the current step was rolled back", s->command,
+			  sig_caught(), (long)(now_ms() - r->t0));
+}
+
+enum rc session_run(struct session *s, const struct session_step *own)
+{
+	struct run r = {.s = s, .t0 = now_ms(), .w0 = wall_ms()};
+	const struct config *cfg = s->cfg;
+	char *app_password = NULL;
+	bool locked = false;
+	enum rc rc = RC_OK;
+	log_capture(&r.first);
+	log_info("pginit %s: %s, profile %s, database %s on %s:%d", PGINIT_VERSION, s->command, cfg->profile->name,
+		 cfg->dbname, cfg->host, cfg->port);
+	/* Secrets first: a missing secret is known before any waiting. */
+	if (s->needs & NEED_BOOTSTRAP)
+		rc = bootstrap_app_password(cfg, &app_password);
+	if (rc == RC_OK)
+		rc = open_session(&r, app_password, &locked);
+	if (rc == RC_OK)
+		rc = run_steps(&r, own);
+	if (rc == RC_OK && sig_caught())
+		rc = RC_SIGNAL;
+	close_session(&r, rc, locked, own);
+	log_capture(NULL);
+	free_secret(app_password);
+	return rc;
+}

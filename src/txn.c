@@ -1,0 +1,62 @@
+/* txn — see txn.h. */
+#include "txn.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+#include "script.h"
+
+char *txn_set_role_sql(struct db *db, const char *role, bool local)
+{
+	char *q = db ? db_ident(db, role) : xasprintf("\"%s\"", role);
+	char *sql = xasprintf("SET %sROLE %s", local ? "LOCAL " : "", q);
+	free(q);
+	return sql;
+}
+
+/* lock_timeout/statement_timeout for the work; local to its transaction when it has one. */
+static bool set_timeouts(struct db *db, const struct profile *p, bool local)
+{
+	struct db_error err = {0};
+	const char *params[] = {p->migration_lock_timeout, p->migration_statement_timeout, local ? "t" : "f"};
+	struct db_result *r = db_query(db,
+				       "SELECT set_config('lock_timeout', $1, $3::bool),"
+				       " set_config('statement_timeout', $2, $3::bool)",
+				       3, params, &err);
+	if (!r) {
+		log_error("invalid migration_lock_timeout '%s' or migration_statement_timeout '%s' of profile %s: %s",
+			  p->migration_lock_timeout, p->migration_statement_timeout, p->name, err.message);
+		db_error_clear(&err);
+		return false;
+	}
+	db_result_free(r);
+	return true;
+}
+
+bool txn_run(struct db *db, const struct txn *t, bool *ran)
+{
+	char *set_role = t->role ? txn_set_role_sql(db, t->role, t->transaction) : NULL;
+	bool ok = (!t->transaction || script_simple(db, "BEGIN")) &&
+		  (!t->timeouts || set_timeouts(db, t->timeouts, t->transaction)) &&
+		  (!set_role || script_simple(db, set_role));
+	*ran = ok && t->work(db, t->arg);
+	if (t->transaction) {
+		if (*ran)
+			ok = (!set_role || script_simple(db, "RESET ROLE")) && (!t->record || t->record(db, t->arg, true)) &&
+			     script_simple(db, "COMMIT");
+		if (!*ran || !ok)
+			script_simple(db, "ROLLBACK");
+	} else {
+		/* Outside a transaction what ran stays: record it either way. */
+		if (set_role)
+			script_simple(db, "RESET ROLE");
+		if (t->timeouts) {
+			script_simple(db, "RESET lock_timeout");
+			script_simple(db, "RESET statement_timeout");
+		}
+		if (ok)
+			ok = !t->record || t->record(db, t->arg, *ran);
+	}
+	free(set_role);
+	return ok && *ran;
+}

@@ -1,0 +1,36 @@
+/*
+ * txn — the one wrapper pginit puts around a file it runs (a migration, a
+ * seed file, an initdb.d file):
+ *
+ *   BEGIN -> timeouts -> SET [LOCAL] ROLE owner -> the work -> RESET ROLE
+ *         -> record (ledger rows, in the same transaction) -> COMMIT
+ *
+ * or ROLLBACK when anything fails. Without a transaction each statement of the
+ * work stays once it ran, so the record is written whether the work succeeded
+ * or not (the callback is told which). Each failing statement of ours is logged
+ * once (script_simple); the work and the record log their own failures.
+ */
+#ifndef PGINIT_TXN_H
+#define PGINIT_TXN_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "db.h"
+
+struct txn {
+	bool transaction;               /* BEGIN ... COMMIT around it */
+	const char *role;               /* SET [LOCAL] ROLE for the work; NULL: none */
+	const struct profile *timeouts; /* its migration_lock/statement_timeout; NULL: none */
+	bool (*work)(struct db *db, void *arg);
+	bool (*record)(struct db *db, void *arg, bool ran); /* NULL: nothing to record */
+	void *arg;
+};
+
+/* Run it. *ran: the work succeeded. True when work, record and commit all did. */
+bool txn_run(struct db *db, const struct txn *t, bool *ran);
+
+/* The statements txn_run sends around the work, for --dry-run listings. Caller frees. */
+char *txn_set_role_sql(struct db *db, const char *role, bool local);
+
+#endif
