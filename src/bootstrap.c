@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "query.h"
 #include "txn.h"
 #include "script.h"
 #include "secrets.h"
@@ -194,15 +195,11 @@ static enum rc exec_or_log(struct db *db, const char *sql, const char *what, enu
 /* One row, first column; NULL when there is no row. *ok false on error (logged). */
 static char *query_value(struct db *db, const char *sql, const char *param, bool *ok)
 {
-	struct db_error err = {0};
 	const char *params[] = {param};
-	struct db_result *r = db_query(db, sql, param ? 1 : 0, params, &err);
-	*ok = r != NULL;
-	if (!r) {
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect the cluster: %s", err.message);
-		db_error_clear(&err);
+	struct db_result *r = NULL;
+	*ok = query_run(db, sql, param ? 1 : 0, params, "inspect the cluster", &r);
+	if (!*ok)
 		return NULL;
-	}
 	char *v = db_nrows(r) > 0 && db_get(r, 0, 0) ? xstrdup(db_get(r, 0, 0)) : NULL;
 	db_result_free(r);
 	return v;
@@ -410,10 +407,10 @@ static bool initdb_work(struct db *db, void *arg)
 }
 
 /* One initdb.d file, as the admin (no role switch, nothing recorded). */
-static enum rc run_initdb_file(struct db *db, const char *path)
+static enum rc run_initdb_file(struct db *db, const char *path, const struct kv *vars)
 {
 	struct initdb_run r = {0};
-	if (!script_load(path, &r.s)) {
+	if (!script_load(path, vars, &r.s)) {
 		script_free(&r.s);
 		return RC_BOOTSTRAP;
 	}
@@ -442,7 +439,7 @@ enum rc bootstrap_database(struct db *db, const struct config *cfg, int *initdb_
 	if (!script_list(cfg->initdb_dir, &files, NULL))
 		return RC_BOOTSTRAP;
 	for (int i = 0; i < files.n && rc == RC_OK; i++) {
-		rc = run_initdb_file(db, files.items[i]);
+		rc = run_initdb_file(db, files.items[i], cfg->vars);
 		if (rc == RC_OK)
 			(*initdb_files)++;
 	}

@@ -82,6 +82,9 @@ struct config {
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */
 	struct kv placeholders;  /* the placeholders group: ${name} values */
+	/* Every placeholder a script sees (built-ins, the group, PGINIT_VAR_*; the first
+	 * match wins), set by the command before it runs and owned by it; NULL: none. */
+	const struct kv *vars;
 
 	struct profile *profiles;
 	int n_profiles;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "query.h"
 
 /* %1$s is the quoted schema name. */
 static const char ddl[] =
@@ -78,29 +78,21 @@ static char *sql_for(struct db *db, const char *schema, const char *fmt)
 	return buf_steal(&b);
 }
 
-static bool fail(const char *what, struct db_error *err)
-{
-	log_error_at(&(struct log_where){.sqlstate = err->sqlstate}, "unable to %s: %s", what, err->message);
-	db_error_clear(err);
-	return false;
-}
-
 bool ledger_ensure(struct db *db, const char *schema)
 {
-	struct db_error err = {0};
 	char *sql = sql_for(db, schema, ddl);
-	bool ok = db_exec(db, sql, NULL, &err);
+	bool ok = query_exec(db, sql, "create pginit's ledger tables");
 	free(sql);
-	return ok || fail("create pginit's ledger tables", &err);
+	return ok;
 }
 
 bool ledger_exists(struct db *db, const char *schema, bool *exists)
 {
-	struct db_error err = {0};
 	const char *params[] = {schema};
-	struct db_result *r = db_query(db, "SELECT to_regclass(quote_ident($1) || '.init_log') IS NOT NULL", 1, params, &err);
-	if (!r)
-		return fail("look up the ledger", &err);
+	struct db_result *r = NULL;
+	if (!query_run(db, "SELECT to_regclass(quote_ident($1) || '.init_log') IS NOT NULL", 1, params,
+		       "look up the ledger", &r))
+		return false;
 	*exists = strcmp(db_get(r, 0, 0), "t") == 0;
 	db_result_free(r);
 	return true;
@@ -109,17 +101,10 @@ bool ledger_exists(struct db *db, const char *schema, bool *exists)
 static bool exec_params(struct db *db, const char *schema, const char *fmt, int n, const char *const *params,
 			const char *what, struct db_result **keep)
 {
-	struct db_error err = {0};
 	char *sql = sql_for(db, schema, fmt);
-	struct db_result *r = db_query(db, sql, n, params, &err);
+	bool ok = query_run(db, sql, n, params, what, keep);
 	free(sql);
-	if (!r)
-		return fail(what, &err);
-	if (keep)
-		*keep = r;
-	else
-		db_result_free(r);
-	return true;
+	return ok;
 }
 
 static void fmt_long(char *buf, size_t n, long v)

@@ -108,6 +108,7 @@ static enum rc run_command(struct global *g, struct ctx *ctx)
 		rc = command_prepare(ctx);
 	if (rc == RC_OK)
 		rc = ctx->cmd->fn(ctx);
+	command_done(ctx);
 	config_free(ctx->cfg);
 	return rc;
 }

@@ -135,7 +135,7 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 {
 	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id};
 	*ms = 0;
-	if (!migrate_load(m, down, &o.s) || !script_file_checksum(m->path, o.sum)) {
+	if (!migrate_load(m, down, cfg->vars, &o.s) || !script_file_checksum(m->path, o.sum)) {
 		script_free(&o.s);
 		return false;
 	}
@@ -154,12 +154,12 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	return ok;
 }
 
-bool migrate_check(const struct migration_set *set, const struct plan *plan)
+bool migrate_check(const struct migration_set *set, const struct plan *plan, const struct kv *vars)
 {
 	bool ok = true;
 	for (int k = 0; k < plan->n_pending; k++) {
 		struct script s;
-		ok = migrate_load(&set->items[plan->pending[k]], false, &s) && ok;
+		ok = migrate_load(&set->items[plan->pending[k]], false, vars, &s) && ok;
 		script_free(&s);
 	}
 	if (!ok)
@@ -248,7 +248,7 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 	for (int k = 0; k < plan->n_pending; k++) {
 		const struct migration *m = &set->items[plan->pending[k]];
 		struct script s;
-		if (!migrate_load(m, false, &s)) {
+		if (!migrate_load(m, false, cfg->vars, &s)) {
 			script_free(&s);
 			continue;
 		}

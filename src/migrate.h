@@ -41,7 +41,7 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 void migrate_plan_free(struct plan *p);
 
 /* Every pending file loads (split, directives, placeholders); false (logged) before anything runs. */
-bool migrate_check(const struct migration_set *set, const struct plan *plan);
+bool migrate_check(const struct migration_set *set, const struct plan *plan, const struct kv *vars);
 
 /* Apply the plan (after migrate_check). *applied counts the files applied. */
 bool migrate_apply(struct db *db, const struct config *cfg, const struct migration_set *set,

@@ -19,9 +19,7 @@ void script_checksum(const char *text, size_t len, char out[65])
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	size_t i = 0;
-	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
+	size_t i = utf8_bom_len(text, len);
 	/* Feed runs of bytes between the '\r' of each CRLF. */
 	size_t run = i;
 	for (; i < len; i++) {
@@ -61,10 +59,10 @@ bool script_list(const char *dir, struct strlist *out, bool *missing)
 	return script_list_ext(dir, ".sql", NULL, out, missing);
 }
 
+/* A name that ends in suffix and is longer than it (".sql" alone is no file of ours). */
 static bool has_suffix(const char *name, const char *suffix)
 {
-	size_t n = strlen(name), m = suffix ? strlen(suffix) : 0;
-	return suffix && n > m && strcmp(name + n - m, suffix) == 0;
+	return suffix && strlen(name) > strlen(suffix) && str_ends_with(name, suffix);
 }
 
 bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing)
@@ -95,8 +93,7 @@ bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, s
 static bool parse_directives(struct script *s, const char *p, const char *end, int line)
 {
 	/* Skip a UTF-8 BOM, as the checksum and the splitter do, or line 1 would hide its directive. */
-	if (s->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
+	p += utf8_bom_len(p, (size_t)(end - p));
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
@@ -143,18 +140,6 @@ static bool is_commit(const struct sql_stmt *st)
 	return sqlsplit_starts_with(st, "COMMIT") || sqlsplit_starts_with(st, "END");
 }
 
-static struct strlist ph_names, ph_values;
-
-void script_set_placeholders(const struct strlist *names, const struct strlist *values)
-{
-	strlist_free(&ph_names);
-	strlist_free(&ph_values);
-	for (int i = 0; i < names->n; i++) {
-		strlist_add(&ph_names, names->items[i]);
-		strlist_add(&ph_values, values->items[i]);
-	}
-}
-
 static size_t ident_len(const char *p, const char *end)
 {
 	const char *q = p;
@@ -165,7 +150,8 @@ static size_t ident_len(const char *p, const char *end)
 }
 
 /* Replace ${name}; `$${name}` gives a literal `${name}`. */
-static bool substitute(const char *path, const char *text, size_t len, int line, struct buf *out)
+static bool substitute(const struct kv *vars, const char *path, const char *text, size_t len, int line,
+		       struct buf *out)
 {
 	const char *p = text, *end = text + len;
 	while (p < end) {
@@ -180,8 +166,9 @@ static bool substitute(const char *path, const char *text, size_t len, int line,
 					buf_add(out, open, n + 3);
 				} else {
 					int k = -1;
-					for (int i = 0; i < ph_names.n && k < 0; i++)
-						if (strlen(ph_names.items[i]) == n && strncmp(ph_names.items[i], open + 2, n) == 0)
+					for (int i = 0; vars && i < vars->names.n && k < 0; i++)
+						if (strlen(vars->names.items[i]) == n &&
+						    strncmp(vars->names.items[i], open + 2, n) == 0)
 							k = i;
 					if (k < 0) {
 						log_error_at(&(struct log_where){.file = path, .line = line},
@@ -191,7 +178,7 @@ static bool substitute(const char *path, const char *text, size_t len, int line,
 							 (int)n, open + 2, (int)n, open + 2, (int)n, open + 2, (int)n, open + 2);
 						return false;
 					}
-					buf_puts(out, ph_values.items[k]);
+					buf_puts(out, vars->values.items[k]);
 				}
 				p = open + 3 + n;
 				continue;
@@ -202,12 +189,12 @@ static bool substitute(const char *path, const char *text, size_t len, int line,
 	return true;
 }
 
-bool script_load(const char *path, struct script *s)
+bool script_load(const char *path, const struct kv *vars, struct script *s)
 {
-	return script_load_part(path, NULL, s);
+	return script_load_part(path, NULL, vars, s);
 }
 
-bool script_load_part(const char *path, const struct script_part *part, struct script *s)
+bool script_load_part(const char *path, const struct script_part *part, const struct kv *vars, struct script *s)
 {
 	memset(s, 0, sizeof *s);
 	s->path = xstrdup(path);
@@ -227,13 +214,13 @@ bool script_load_part(const char *path, const struct script_part *part, struct s
 	}
 	s->no_transaction = part->no_transaction;
 	const char *from = s->text + part->offset;
-	if (part->offset == 0 && part->len >= 3 && memcmp(from, "\xEF\xBB\xBF", 3) == 0)
-		from += 3;
+	if (part->offset == 0)
+		from += utf8_bom_len(from, part->len);
 	size_t plen = part->len - (size_t)(from - (s->text + part->offset));
 	if (!parse_directives(s, from, from + plen, part->line))
 		return false;
 	struct buf sub = {0};
-	if (!substitute(path, from, plen, part->line, &sub)) {
+	if (!substitute(vars, path, from, plen, part->line, &sub)) {
 		buf_free(&sub);
 		return false;
 	}

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "config.h"
 #include "db.h"
 #include "sqlsplit.h"
 #include "util.h"
@@ -39,18 +40,18 @@ struct script_part {
 	bool no_transaction;  /* set by the format's own directive */
 };
 
-/* Read and split the whole file; logs "file:line: ..." and returns false on error. */
-bool script_load(const char *path, struct script *s);
-/* The same for a part of the file (NULL: all of it). */
-bool script_load_part(const char *path, const struct script_part *part, struct script *s);
-
 /*
- * Placeholders: ${name} in a script is replaced by its value before the
- * script is split; `$${name}` stands for a literal `${name}`. Anything else
+ * Read and split the whole file; logs "file:line: ..." and returns false on error.
+ *
+ * Placeholders (vars, passed by the caller; NULL: none): ${name} in a script
+ * is replaced by its value before the script is split (the first name that
+ * matches wins); `$${name}` stands for a literal `${name}`. Anything else
  * (`${1}`, `${ x`, a `$$` body) is left alone. An undefined ${name} is an
- * error naming file:line. Names and values are copied.
+ * error naming file:line.
  */
-void script_set_placeholders(const struct strlist *names, const struct strlist *values);
+bool script_load(const char *path, const struct kv *vars, struct script *s);
+/* The same for a part of the file (NULL: all of it). */
+bool script_load_part(const char *path, const struct script_part *part, const struct kv *vars, struct script *s);
 void script_free(struct script *s);
 
 /*

@@ -36,7 +36,7 @@ bool seed_check_all(const struct config *cfg)
 		ok = seed_list(cfg, cfg->profile->seeds.items[k], &files) && ok;
 		for (int i = 0; i < files.n; i++) {
 			struct script s;
-			ok = seed_check_file(files.items[i], &s) && ok;
+			ok = seed_check_file(files.items[i], cfg->vars, &s) && ok;
 			script_free(&s);
 		}
 		strlist_free(&files);
@@ -102,10 +102,10 @@ static bool csv_target(struct db *db, const struct script *s, char **table, char
 	return true;
 }
 
-bool seed_check_file(const char *path, struct script *s)
+bool seed_check_file(const char *path, const struct kv *vars, struct script *s)
 {
 	if (!is_csv(path))
-		return script_load(path, s);
+		return script_load(path, vars, s);
 	memset(s, 0, sizeof *s);
 	s->path = xstrdup(path);
 	s->name = xstrdup(path_base(path));
@@ -215,7 +215,7 @@ bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, lo
 			continue;
 		}
 		struct script s;
-		if (!seed_check_file(files.items[i], &s)) {
+		if (!seed_check_file(files.items[i], cfg->vars, &s)) {
 			script_free(&s);
 			ok = false;
 			break;
@@ -255,7 +255,7 @@ bool seed_print_plan(struct db *db, const struct config *cfg, bool ledger)
 			if (strcmp(state, "applied") == 0)
 				continue;
 			struct script s;
-			if (!seed_check_file(files.items[i], &s)) {
+			if (!seed_check_file(files.items[i], cfg->vars, &s)) {
 				ok = false;
 			} else {
 				printf("\n-- %s/%s (%s)\nBEGIN;\nSET LOCAL ROLE \"%s\";\n", set, s.name, state, cfg->owner.name);

@@ -28,7 +28,7 @@ bool seed_list(const struct config *cfg, const char *set, struct strlist *files)
 bool seed_check_all(const struct config *cfg);
 
 /* Load a seed file as it would run (SQL split and placeholders, or CSV shape). */
-bool seed_check_file(const char *path, struct script *s);
+bool seed_check_file(const char *path, const struct kv *vars, struct script *s);
 
 /* "applied", "changed" or "pending" for a file of a set, from seed_history rows. */
 const char *seed_state(const char *path, const char *set, const struct ledger_seed *done, int n_done);

@@ -137,7 +137,7 @@ static enum rc migrate_step(struct session *s, void *arg, struct step_result *re
 	if (rc == RC_OK)
 		log_info("migrations: %d files in %s (%s format%s), %d pending", v.set.n, cfg->migrations_dir,
 			 v.set.format->name, s->format ? "" : ", detected", plan.n_pending);
-	if (rc == RC_OK && !migrate_check(&v.set, &plan))
+	if (rc == RC_OK && !migrate_check(&v.set, &plan, cfg->vars))
 		rc = RC_VALIDATE;
 	if (rc == RC_OK && !migrate_apply(s->db, cfg, &v.set, &plan, s->run_id, &s->migrations))
 		rc = sig_caught() ? RC_SIGNAL : RC_MIGRATE;

@@ -194,8 +194,7 @@ bool sqlsplit_ex(const char *text, size_t len, unsigned flags, int first_line, s
 	out->n = 0;
 	stmt_reset(&st);
 	/* A UTF-8 byte order mark is not part of the first statement. */
-	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		sc.i = 3;
+	sc.i = utf8_bom_len(text, len);
 
 	while (sc.i < sc.len) {
 		char c = at(&sc, 0);

@@ -44,6 +44,7 @@ struct ctx {
 	const struct command *cmd;
 	struct cmd_opts opts;
 	const struct format *format; /* NULL: detect (migrations_format = auto) */
+	struct kv vars;              /* the placeholders; cfg->vars points here */
 };
 
 struct command {
@@ -65,6 +66,8 @@ void command_unknown(const char *name);
 enum rc command_parse_opts(const struct command *c, int argc, char **argv, struct cmd_opts *o);
 /* After the config: the migrations format and the placeholders. RC_CONFIG (logged). */
 enum rc command_prepare(struct ctx *ctx);
+/* What command_prepare made. */
+void command_done(struct ctx *ctx);
 
 /* A session for this command, ready for session_run(). */
 struct session cmd_session(const struct ctx *ctx);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "script.h"
 #include "util.h"
 
 static enum rc cmd_version(struct ctx *ctx)
@@ -175,7 +174,7 @@ enum rc command_parse_opts(const struct command *c, int argc, char **argv, struc
 }
 
 /* Placeholders: built-ins, the config's group, then PGINIT_VAR_<NAME> (name lower-cased); later ones win. */
-static void setup_placeholders(const struct config *cfg)
+static void setup_placeholders(const struct config *cfg, struct kv *vars)
 {
 	extern char **environ;
 	struct strlist names = {0}, values = {0};
@@ -198,16 +197,12 @@ static void setup_placeholders(const struct config *cfg)
 		strlist_add(&values, strchr(*e, '=') + 1);
 	}
 	/* The first match wins in script.c: hand them over last-defined first. */
-	struct strlist rn = {0}, rv = {0};
 	for (int i = names.n - 1; i >= 0; i--) {
-		strlist_add(&rn, names.items[i]);
-		strlist_add(&rv, values.items[i]);
+		strlist_add(&vars->names, names.items[i]);
+		strlist_add(&vars->values, values.items[i]);
 	}
-	script_set_placeholders(&rn, &rv);
 	strlist_free(&names);
 	strlist_free(&values);
-	strlist_free(&rn);
-	strlist_free(&rv);
 }
 
 enum rc command_prepare(struct ctx *ctx)
@@ -218,8 +213,15 @@ enum rc command_prepare(struct ctx *ctx)
 		log_error("migrations_format '%s' is not one of auto, %s", f, format_names());
 		return RC_CONFIG;
 	}
-	setup_placeholders(ctx->cfg);
+	setup_placeholders(ctx->cfg, &ctx->vars);
+	ctx->cfg->vars = &ctx->vars;
 	return RC_OK;
+}
+
+void command_done(struct ctx *ctx)
+{
+	strlist_free(&ctx->vars.names);
+	strlist_free(&ctx->vars.values);
 }
 
 struct session cmd_session(const struct ctx *ctx)

@@ -8,16 +8,16 @@
 #include "seed.h"
 
 /* Every part of every migration loads; the format's gap rule warns. Returns the problems. */
-static int check_migrations(const struct migration_set *set)
+static int check_migrations(const struct migration_set *set, const struct kv *vars)
 {
 	int problems = 0;
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->items[i];
 		struct script s;
-		problems += !migrate_load(m, false, &s);
+		problems += !migrate_load(m, false, vars, &s);
 		script_free(&s);
 		if (m->has_down) {
-			problems += !migrate_load(m, true, &s);
+			problems += !migrate_load(m, true, vars, &s);
 			script_free(&s);
 		}
 		long a, b;
@@ -58,7 +58,7 @@ enum rc cmd_validate(struct ctx *ctx)
 	struct migration_view v;
 	enum rc rc = session_view_load(cfg, ctx->format, NULL, false, &v);
 	int problems = rc == RC_OK ? 0 : 1;
-	problems += check_migrations(&v.set);
+	problems += check_migrations(&v.set, cfg->vars);
 	problems += !seed_check_all(cfg);
 	if (!ctx->opts.offline && problems == 0) {
 		rc = RC_OK;

@@ -104,8 +104,8 @@ void migrate_set_free(struct migration_set *s)
 	memset(s, 0, sizeof *s);
 }
 
-bool migrate_load(const struct migration *m, bool down, struct script *s)
+bool migrate_load(const struct migration *m, bool down, const struct kv *vars, struct script *s)
 {
 	const char *path = down && m->down_path ? m->down_path : m->path;
-	return script_load_part(path, down ? &m->down : &m->up, s);
+	return script_load_part(path, down ? &m->down : &m->up, vars, s);
 }

@@ -67,7 +67,7 @@ static void describe_part(struct buf *b, const char *label, const struct migrati
 	struct script s;
 	struct unit_capture cap;
 	unit_capture_begin(&cap);
-	bool ok = migrate_load(m, down, &s);
+	bool ok = migrate_load(m, down, NULL, &s);
 	free(unit_capture_end(&cap));
 	buf_printf(b, " | %s %s:%d ", label, path_base(path), part->line);
 	if (ok)

@@ -294,7 +294,7 @@ static void check_part(const struct migration *m, bool down, const struct want_p
 	struct script s;
 	struct unit_capture cap;
 	unit_capture_begin(&cap);
-	bool ok = migrate_load(m, down, &s);
+	bool ok = migrate_load(m, down, NULL, &s);
 	char *log = unit_capture_end(&cap);
 	if (CHECK(ok)) {
 		char *got = describe(&s);

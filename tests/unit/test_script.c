@@ -68,9 +68,9 @@ static void test_checksum(void)
 	/* The same holds for files read by script_load (what the ledger records). */
 	unit_case("script_load checksums of lf.sql, crlf.sql, bom.sql");
 	struct script lf, crlf, bom;
-	CHECK(script_load(DATA "lf.sql", &lf));
-	CHECK(script_load(DATA "crlf.sql", &crlf));
-	CHECK(script_load(DATA "bom.sql", &bom));
+	CHECK(script_load(DATA "lf.sql", NULL, &lf));
+	CHECK(script_load(DATA "crlf.sql", NULL, &crlf));
+	CHECK(script_load(DATA "bom.sql", NULL, &bom));
 	CHECK_STR_EQ(lf.checksum, crlf.checksum);
 	CHECK_STR_EQ(lf.checksum, bom.checksum);
 	checksum_of(lf.text, lf.len, a);
@@ -123,7 +123,7 @@ static void test_load(void)
 		struct script s;
 		struct unit_capture cap;
 		unit_capture_begin(&cap);
-		bool ok = script_load(path, &s);
+		bool ok = script_load(path, NULL, &s);
 		char *log = unit_capture_end(&cap);
 		CHECK_INT_EQ(ok, cases[i].ok);
 		if (cases[i].ok) {
@@ -183,13 +183,11 @@ static void test_placeholders(void)
 	strlist_add(&values, "auth");
 	strlist_add(&names, "app.role");
 	strlist_add(&values, "app_user");
-	script_set_placeholders(&names, &values);
-	strlist_free(&names);
-	strlist_free(&values); /* copied */
+	struct kv vars = {.names = names, .values = values};
 
 	unit_case("placeholders.sql");
 	struct script s;
-	if (CHECK(script_load(DATA "placeholders.sql", &s)) && CHECK_INT_EQ(s.sql.n, 3)) {
+	if (CHECK(script_load(DATA "placeholders.sql", &vars, &s)) && CHECK_INT_EQ(s.sql.n, 3)) {
 		static const struct { int line; const char *text; } want[] = {
 			{2, "CREATE SCHEMA auth"},
 			{3, "GRANT USAGE ON SCHEMA auth TO app_user"},
@@ -211,7 +209,7 @@ static void test_placeholders(void)
 	unit_case("placeholder_undefined.sql");
 	struct unit_capture cap;
 	unit_capture_begin(&cap);
-	CHECK(!script_load(DATA "placeholder_undefined.sql", &s));
+	CHECK(!script_load(DATA "placeholder_undefined.sql", &vars, &s));
 	char *log = unit_capture_end(&cap);
 	CHECK_CONTAINS(log, DATA "placeholder_undefined.sql:3: undefined placeholder ${nope}");
 	CHECK_CONTAINS(log, "hint: ");
@@ -219,16 +217,17 @@ static void test_placeholders(void)
 	script_free(&s);
 
 	unit_case("no placeholders defined");
-	struct strlist none = {0};
-	script_set_placeholders(&none, &none);
+	struct kv none = {{0}, {0}};
 	unit_capture_begin(&cap);
-	CHECK(!script_load(DATA "placeholders.sql", &s));
+	CHECK(!script_load(DATA "placeholders.sql", &none, &s));
 	log = unit_capture_end(&cap);
 	CHECK_CONTAINS(log, DATA "placeholders.sql:1: undefined placeholder ${schema}");
 	free(log);
 	script_free(&s);
-	CHECK(script_load(DATA "plain.sql", &s)); /* a file without any is fine */
+	CHECK(script_load(DATA "plain.sql", NULL, &s)); /* a file without any is fine */
 	script_free(&s);
+	strlist_free(&names);
+	strlist_free(&values);
 }
 
 /* The SQL that ships with pginit (and the demo's) must load: a splitter
@@ -247,7 +246,7 @@ static void test_shipped_sql(void)
 		for (int i = 0; i < l.n; i++) {
 			unit_case("script_load(%s)", l.items[i]);
 			struct script s;
-			CHECK(script_load(l.items[i], &s));
+			CHECK(script_load(l.items[i], NULL, &s));
 			CHECK(s.sql.n > 0);
 			script_free(&s);
 			total++;
