@@ -11,6 +11,39 @@
 
 /* ---- planning */
 
+static int by_key(const void *a, const void *b)
+{
+	const struct ledger_migration *x = *(const struct ledger_migration *const *)a;
+	const struct ledger_migration *y = *(const struct ledger_migration *const *)b;
+	return migration_key_cmp(x->repeatable, x->version, y->repeatable, y->version);
+}
+
+/*
+ * The history entry of each file (NULL: none), by merging the set with the
+ * history sorted by the same key: O((n + h) log h), not O(n * h).
+ */
+static const struct ledger_migration **match_history(const struct migration_set *set,
+						     const struct ledger_migration *history, int n_history)
+{
+	const struct ledger_migration **sorted = xcalloc((size_t)n_history + 1, sizeof *sorted);
+	const struct ledger_migration **match = xcalloc((size_t)set->n + 1, sizeof *match);
+	for (int h = 0; h < n_history; h++)
+		sorted[h] = &history[h];
+	qsort(sorted, (size_t)n_history, sizeof *sorted, by_key);
+	for (int i = 0, j = 0; i < set->n && j < n_history;) {
+		const struct migration *m = &set->items[i];
+		int c = migration_key_cmp(m->repeatable, m->version, sorted[j]->repeatable, sorted[j]->version);
+		if (c < 0)
+			i++;
+		else if (c > 0)
+			j++;
+		else
+			match[i++] = sorted[j]; /* j stays: a duplicate file has the same history */
+	}
+	free(sorted);
+	return match;
+}
+
 bool migrate_plan(const struct migration_set *set, const struct ledger_migration *history, int n_history,
 		  bool allow_out_of_order, bool strict, struct plan *out)
 {
@@ -34,9 +67,10 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 			}
 		}
 	}
+	const struct ledger_migration **match = match_history(set, history, n_history);
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *mg = &set->items[i];
-		const struct ledger_migration *h = ledger_find(history, n_history, mg->version, mg->repeatable);
+		const struct ledger_migration *h = match[i];
 		if (!h) {
 			out->state[i] = M_PENDING;
 			continue;
@@ -45,11 +79,7 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 			out->state[i] = M_FAILED;
 			continue;
 		}
-		char sum[65];
-		if (!script_file_checksum(mg->path, sum)) {
-			ok = false;
-			continue;
-		}
+		const char *sum = mg->checksum; /* read by discovery */
 		if (strcmp(sum, h->checksum) == 0) {
 			out->state[i] = M_APPLIED;
 		} else if (mg->repeatable) {
@@ -78,6 +108,7 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 		}
 		out->pending[out->n_pending++] = i;
 	}
+	free(match);
 	return ok;
 }
 

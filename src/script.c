@@ -31,8 +31,11 @@ void script_checksum(const char *text, size_t len, char out[65])
 	EVP_DigestUpdate(ctx, text + run, len - run);
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);
-	for (unsigned int k = 0; k < mdlen && k < 32; k++)
-		snprintf(out + 2 * k, 3, "%02x", md[k]);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned int k = 0; k < mdlen && k < 32; k++) {
+		out[2 * k] = hex[md[k] >> 4];
+		out[2 * k + 1] = hex[md[k] & 15];
+	}
 	out[64] = '\0';
 }
 
@@ -85,7 +88,8 @@ bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, s
 			strlist_add_owned(out, path_join(dir, e->d_name));
 	}
 	closedir(d);
-	qsort(out->items, (size_t)out->n, sizeof(char *), by_name);
+	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(out->items, (size_t)out->n, sizeof(char *), by_name);
 	return true;
 }
 

@@ -6,6 +6,7 @@
 #include "formats/discover.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,10 +185,23 @@ bool format_history_read(struct db *db, const struct format *f, struct format_hi
 	return !out->found || f->history_read(db, out);
 }
 
-/* ---- discovery */
+/* ---- discovery: each file read once (detect, checksum, parts from one buffer), sorted once */
+
+/* The files' texts, read once; NULL for one that cannot be read (logged). */
+static char **read_all(const struct strlist *files, size_t *lens, bool *ok)
+{
+	char **texts = xcalloc((size_t)files->n + 1, sizeof *texts);
+	for (int i = 0; i < files->n; i++)
+		if (!read_file(files->items[i], &texts[i], &lens[i])) {
+			log_error("unable to read %s: %s", files->items[i], strerror(errno));
+			texts[i] = NULL;
+			*ok = false;
+		}
+	return texts;
+}
 
 /* A file name that settles the format, else the last marker line seen in the files' text. */
-static const struct format *detect(const struct strlist *files)
+static const struct format *detect(const struct strlist *files, char *const *texts, const size_t *lens)
 {
 	const struct format *f = &format_native;
 	for (int i = 0; i < files->n; i++) {
@@ -195,60 +209,55 @@ static const struct format *detect(const struct strlist *files)
 		for (int k = 0; format_table[k]; k++)
 			if (format_table[k]->detect_name && format_table[k]->detect_name(name))
 				return format_table[k];
-		char *text;
-		size_t len;
-		if (f != &format_native || !read_file(files->items[i], &text, &len))
+		const char *text = texts[i];
+		if (f != &format_native || !text)
 			continue;
-		for (const char *p = text; p && p < text + len;) {
-			const char *eol = memchr(p, '\n', (size_t)(text + len - p));
-			const char *e = eol ? eol : text + len;
+		for (const char *p = text; p && p < text + lens[i];) {
+			const char *eol = memchr(p, '\n', (size_t)(text + lens[i] - p));
+			const char *e = eol ? eol : text + lens[i];
 			for (int k = 0; format_table[k]; k++)
 				if (format_table[k]->detect_line && format_table[k]->detect_line(p, e))
 					f = format_table[k];
 			p = eol ? eol + 1 : NULL;
 		}
-		free(text);
 	}
 	return f;
 }
 
-/* The up part of a new migration: its sections, or the whole file. */
-static bool find_parts(const struct format *f, struct migration *m)
+/* Add one up file to the set: its checksum and its parts, from the text read once. */
+static bool add_migration(struct migration_set *out, const char *path, struct migration_name *mn, const char *text,
+			  size_t len)
 {
-	if (!f->find_parts) {
-		m->up = (struct script_part){.offset = 0, .len = (size_t)-1, .line = 1,
-					     .no_transaction = f->no_transaction && f->no_transaction(m->path)};
-		return true;
-	}
-	char *text;
-	size_t len;
-	if (!read_file(m->path, &text, &len)) {
-		log_error("unable to read %s", m->path);
+	const struct format *f = out->format;
+	struct migration *m = &out->items[out->n++];
+	*m = (struct migration){.version = mn->version, .name = mn->name, .file = xstrdup(path_base(path)),
+				.path = xstrdup(path), .repeatable = mn->repeatable};
+	if (!text)
 		return false;
+	script_checksum(text, len, m->checksum);
+	if (f->find_parts)
+		return f->find_parts(m, text, len);
+	m->up = (struct script_part){.offset = 0, .len = (size_t)-1, .line = 1,
+				     .no_transaction = f->no_transaction && f->no_transaction(m->path)};
+	return true;
+}
+
+/* Two files with one version sit next to each other once sorted. */
+static bool check_duplicates(const struct migration_set *set)
+{
+	bool ok = true;
+	for (int i = 1; i < set->n; i++) {
+		const struct migration *a = &set->items[i - 1], *b = &set->items[i];
+		if (migration_key_cmp(a->repeatable, a->version, b->repeatable, b->version) == 0) {
+			log_error("%s and %s have the same version %s", a->file, b->file, b->version);
+			log_hint("give one of them the next free number");
+			ok = false;
+		}
 	}
-	bool ok = f->find_parts(m, text, len);
-	free(text);
 	return ok;
 }
 
-/* Add one up file to the set; false (logged) on a duplicate version or bad sections. */
-static bool add_migration(struct migration_set *out, const char *path, struct migration_name *mn)
-{
-	const char *file = path_base(path);
-	bool ok = true;
-	const struct migration *dup = migrate_set_find(out, mn->version, mn->repeatable);
-	if (dup) {
-		log_error("%s and %s have the same version %s", dup->file, file, mn->version);
-		log_hint("give one of them the next free number");
-		ok = false;
-	}
-	struct migration *m = &out->items[out->n++];
-	*m = (struct migration){.version = mn->version, .name = mn->name, .file = xstrdup(file),
-				.path = xstrdup(path), .repeatable = mn->repeatable};
-	return find_parts(out->format, m) && ok;
-}
-
-/* Pair each down/undo file ("version\npath") with its migration. */
+/* Pair each down/undo file ("version\npath") with its migration (the set is sorted). */
 static void pair_downs(struct migration_set *out, struct strlist *downs)
 {
 	for (int i = 0; i < downs->n; i++) {
@@ -276,7 +285,9 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 		return false;
 	if (missing)
 		log_warn("migrations directory %s does not exist: no migrations", dir);
-	out->format = fmt ? fmt : detect(&files);
+	size_t *lens = xcalloc((size_t)files.n + 1, sizeof *lens);
+	char **texts = read_all(&files, lens, &ok);
+	out->format = fmt ? fmt : detect(&files, texts, lens);
 	out->items = xcalloc((size_t)files.n + 1, sizeof *out->items);
 	for (int i = 0; i < files.n; i++) {
 		struct migration_name mn;
@@ -288,13 +299,17 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 			strlist_add_owned(&downs, xasprintf("%s\n%s", mn.version, files.items[i]));
 			free(mn.version);
 			free(mn.name);
-		} else if (!add_migration(out, files.items[i], &mn)) {
+		} else if (!add_migration(out, files.items[i], &mn, texts[i], lens[i])) {
 			ok = false;
 		}
+		free(texts[i]);
 	}
+	free(texts);
+	free(lens);
+	qsort(out->items, (size_t)out->n, sizeof *out->items, migration_order);
+	ok = check_duplicates(out) && ok;
 	pair_downs(out, &downs);
 	strlist_free(&downs);
 	strlist_free(&files);
-	qsort(out->items, (size_t)out->n, sizeof *out->items, migration_order);
 	return ok;
 }

@@ -75,19 +75,39 @@ char *migrate_normalise_version(const char *s, bool multipart)
 	return migrate_normalise_version_n(s, strlen(s), multipart);
 }
 
+int migration_key_cmp(bool repeatable_a, const char *version_a, bool repeatable_b, const char *version_b)
+{
+	if (repeatable_a != repeatable_b)
+		return repeatable_a ? 1 : -1;
+	/* A repeatable's version is its name. */
+	return repeatable_a ? strcmp(version_a, version_b) : migrate_version_cmp(version_a, version_b);
+}
+
 int migration_order(const void *a, const void *b)
 {
 	const struct migration *x = a, *y = b;
-	if (x->repeatable != y->repeatable)
-		return x->repeatable ? 1 : -1;
-	return x->repeatable ? strcmp(x->name, y->name) : migrate_version_cmp(x->version, y->version);
+	int c = migration_key_cmp(x->repeatable, x->version, y->repeatable, y->version);
+	return c ? c : strcmp(x->file, y->file);
 }
 
 const struct migration *migrate_set_find(const struct migration_set *set, const char *version, bool repeatable)
 {
-	for (int i = 0; i < set->n; i++)
-		if (set->items[i].repeatable == repeatable && strcmp(set->items[i].version, version) == 0)
-			return &set->items[i];
+	int lo = 0, hi = set->n - 1;
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		const struct migration *m = &set->items[mid];
+		int c = migration_key_cmp(repeatable, version, m->repeatable, m->version);
+		if (c == 0) {
+			while (mid > 0 && migration_key_cmp(repeatable, version, set->items[mid - 1].repeatable,
+							    set->items[mid - 1].version) == 0)
+				mid--; /* the first of equal versions, as a linear search finds it */
+			return &set->items[mid];
+		}
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 

@@ -25,6 +25,7 @@ struct migration {
 	char *down_path; /* a separate down/undo file, or NULL */
 	bool repeatable; /* flyway R__: applied again whenever it changes */
 	bool has_down;   /* a down section or file exists */
+	char checksum[65]; /* of the whole file, as read by discovery */
 	struct script_part up;   /* in path */
 	struct script_part down; /* in path (section formats) or in down_path */
 };
@@ -43,10 +44,13 @@ char *migrate_normalise_version_n(const char *s, size_t n, bool multipart);
 /* Compare two normalised versions by value, part by part. */
 int migrate_version_cmp(const char *a, const char *b);
 
-/* qsort order of a set: versioned by version, then repeatables by name. */
+/* The order of a set and of a history: versioned ones by version, then repeatables by name. */
+int migration_key_cmp(bool repeatable_a, const char *version_a, bool repeatable_b, const char *version_b);
+
+/* qsort order of a set: by key, then by file name (so equal versions sit together, in name order). */
 int migration_order(const void *a, const void *b);
 
-/* The migration with this version (and kind), or NULL. */
+/* The migration with this version (and kind), or NULL. The set must be in migration_order (binary search). */
 const struct migration *migrate_set_find(const struct migration_set *set, const char *version, bool repeatable);
 
 void migrate_set_free(struct migration_set *s);

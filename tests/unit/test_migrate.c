@@ -4,6 +4,7 @@
  * loads, and planning against a fake history (what ledger_migrations() would
  * return), all without a server. Data: tests/data/migrations/<set>/.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -539,6 +540,66 @@ static void test_plan(void)
 	}
 }
 
+/*
+ * 20,000 generated files, all applied, one edited in the middle: discovery
+ * reads each file once and planning merges the set with the history, so this
+ * stays fast; the edited file must be reported as drift and nothing else.
+ */
+static void test_plan_large(void)
+{
+	enum { N = 20000, EDITED = 10000 };
+	char tmpl[] = "/tmp/pginit-plan.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	unit_case("plan 20,000 files, one edited");
+	if (!CHECK(dir != NULL))
+		return;
+	struct ledger_migration *h = xcalloc(N + 1, sizeof *h);
+	bool written = true;
+	for (int i = 0; i < N; i++) {
+		/* the history in reverse order: the merge must not depend on it */
+		struct ledger_migration *r = &h[N - 1 - i];
+		char *path = xasprintf("%s/%05d_m%d.sql", dir, i + 1, i + 1);
+		char *text = xasprintf("SELECT %d;\n", i + 1);
+		char sum[65];
+		script_checksum(text, strlen(text), sum);
+		FILE *f = fopen(path, "w");
+		written = written && f && fputs(i == EDITED ? "SELECT 'edited';\n" : text, f) >= 0 && fclose(f) == 0;
+		*r = (struct ledger_migration){.version = xasprintf("%d", i + 1), .name = xasprintf("m%d", i + 1),
+					       .checksum = xstrdup(sum), .applied_at = xstrdup("2024-01-01"),
+					       .success = true};
+		free(path);
+		free(text);
+	}
+	CHECK(written);
+	struct migration_set set;
+	struct plan plan;
+	struct unit_capture cap;
+	unit_capture_begin(&cap);
+	int64_t t0 = now_ms();
+	CHECK(migrate_discover(dir, NULL, &set));
+	int64_t t1 = now_ms();
+	bool ok = migrate_plan(&set, h, N, false, true, &plan);
+	int64_t t2 = now_ms();
+	char *log = unit_capture_end(&cap);
+	/* shown with UNIT_VERBOSE=1; never asserted */
+	fprintf(stderr, "plan 20,000 files: discover %lld ms, plan %lld ms\n", (long long)(t1 - t0), (long long)(t2 - t1));
+	CHECK(!ok);
+	CHECK_INT_EQ(set.n, N);
+	CHECK_INT_EQ(plan.n_drifted, 1);
+	CHECK_INT_EQ(plan.n_pending, 0);
+	CHECK_INT_EQ(plan.n_missing, 0);
+	if (set.n == N)
+		CHECK_INT_EQ(plan.state[EDITED], M_DRIFTED);
+	CHECK_CONTAINS(log, "/10001_m10001.sql was changed after it was applied");
+	free(log);
+	migrate_plan_free(&plan);
+	migrate_set_free(&set);
+	ledger_migrations_free(h, N);
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	CHECK(system(rm) == 0);
+	free(rm);
+}
+
 int main(void)
 {
 	log_setup(LOG_TEXT, -1);
@@ -548,5 +609,6 @@ int main(void)
 	test_discover();
 	test_formats();
 	test_plan();
+	test_plan_large();
 	return unit_done();
 }
