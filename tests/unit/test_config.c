@@ -608,6 +608,77 @@ static void test_print_keys(void)
 	free(text);
 }
 
+/* Role names follow the database; names pginit must not manage are refused at load. */
+static void test_roles(void)
+{
+	static const struct {
+		const char *var, *value, *want; /* want: NULL when the load must succeed */
+	} cases[] = {
+		{"PGINIT_APP_ROLE", "postgres", "roles.app.name is 'postgres', the role pginit connects as"},
+		{"PGINIT_OWNER_ROLE", "postgres", "roles.owner.name is 'postgres'"},
+		{"PGINIT_APP_ROLE", "app_owner", "roles.owner.name and roles.app.name are both 'app_owner'"},
+		{"PGINIT_READONLY_ROLE", "${database}_user", "roles.app.name and roles.readonly.name are both 'app_user'"},
+		{"PGINIT_APP_ROLE", "", "roles.app.name is empty"},
+		{"PGINIT_APP_ROLE", "${db}_x", "only ${database} may appear in a role name"},
+		{"PGINIT_DBNAME", "a_database_name_that_is_long_enough_to_overflow_the_limit", "is longer than 63 bytes"},
+		{"PGINIT_LEDGER_SCHEMA", "public", "ledger_schema 'public' is refused"},
+		{"PGINIT_LEDGER_SCHEMA", "auth", "ledger_schema 'auth' is refused"},
+		{"PGINIT_LEDGER_SCHEMA", "pg_temp", "it is a system schema"},
+		{"PGINIT_LEDGER_SCHEMA", "", "it is empty"},
+		{"PGINIT_READONLY_ROLE", "", NULL},
+		{"PGINIT_APP_ROLE", "svc_${database}", NULL},
+	};
+	enum rc rc;
+	char *log;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		clean_env();
+		unit_case("%s=%s", cases[i].var, cases[i].value);
+		setenv(cases[i].var, cases[i].value, 1);
+		struct config *cfg = load(DATA "minimal.conf", NULL, &rc, &log);
+		if (cases[i].want) {
+			CHECK(cfg == NULL);
+			CHECK_INT_EQ(rc, RC_CONFIG);
+			CHECK_CONTAINS(log, cases[i].want);
+			CHECK_CONTAINS(log, "hint:");
+		} else {
+			CHECK_INT_EQ(rc, RC_OK);
+		}
+		free(log);
+		config_free(cfg);
+	}
+	clean_env();
+	unit_case("derived names");
+	setenv("PGINIT_DBNAME", "shop", 1);
+	setenv("PGINIT_APP_ROLE", "svc_${database}", 1);
+	struct config *cfg = load(DATA "minimal.conf", NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->owner.name, "shop_owner");
+		CHECK_STR_EQ(cfg->app.name, "svc_shop");
+		CHECK_STR_EQ(cfg->readonly.name, "shop_readonly");
+		CHECK(!cfg->roles_shared);
+	}
+	config_free(cfg);
+	unit_case("safety defaults: on in prod only");
+	clean_env();
+	cfg = load("pginit.conf", NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		for (int i = 0; i < cfg->n_profiles; i++) {
+			const struct profile *p = &cfg->profiles[i];
+			CHECK(p->safety.enabled == (strcmp(p->name, "prod") == 0));
+			CHECK_STR_EQ(p->safety.sslmode, "verify-full");
+			CHECK_INT_EQ(p->safety.min_password_length, 16);
+			CHECK(p->safety.warn_trust && !p->safety.allow_seeds && !p->safety.allow_known_passwords);
+		}
+		setenv("PGINIT_SAFETY_SSLMODE", "prefer", 1);
+		CHECK_INT_EQ(select_profile(cfg, "prod", &log), RC_OK);
+		free(log);
+		CHECK_STR_EQ(cfg->profile->safety.sslmode, "prefer");
+	}
+	config_free(cfg);
+}
+
 int main(void)
 {
 	log_setup(LOG_TEXT, -1);
@@ -619,6 +690,7 @@ int main(void)
 	test_admin_password();
 	test_sets();
 	test_print_keys();
+	test_roles();
 	clean_env();
 	return unit_done();
 }
