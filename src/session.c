@@ -184,6 +184,8 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 		rc = bootstrap_cluster(s->maint, cfg, app_password, &created);
 	if (rc == RC_OK)
 		s->db = session_connect(cfg, &rc);
+	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
+		rc = bootstrap_check_target(s->db, cfg);
 	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
 		rc = RC_BOOTSTRAP;
 	if (rc == RC_OK) {
@@ -269,6 +271,8 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	/* Secrets first: a missing secret is known before any waiting. */
 	if (s->needs & NEED_BOOTSTRAP)
 		rc = bootstrap_app_password(cfg, &app_password);
+	if (rc == RC_OK) /* the production safety check, before anything is changed */
+		rc = bootstrap_safety_check(cfg, app_password, (s->needs & NEED_SEED) != 0);
 	if (rc == RC_OK)
 		rc = open_session(&r, app_password, &locked);
 	if (rc == RC_OK)

@@ -236,6 +236,18 @@ static void test_shipped_sql(void)
 {
 	static const char *const dirs[] = {"migrations", "seeds/common", "seeds/dev", "seeds/test", "initdb.d"};
 	int total = 0;
+	/* The built-in placeholders, as pginit sets them for database app (initdb.d uses them). */
+	struct strlist names = {0}, values = {0};
+	static const char *const builtin[][2] = {{"owner_role", "app_owner"}, {"app_role", "app_user"},
+						 {"readonly_role", "app_readonly"}, {"database", "app"},
+						 {"ledger_schema", "pginit"}, {"profile", "dev"}};
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+		strlist_add(&names, builtin[i][0]);
+		strlist_add(&values, builtin[i][1]);
+	}
+	script_set_placeholders(&names, &values);
+	strlist_free(&names);
+	strlist_free(&values);
 	for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
 		struct strlist l = {0};
 		bool missing;
