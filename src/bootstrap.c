@@ -391,8 +391,8 @@ static enum rc check_roles(const struct cluster_state *cs, const struct config *
 				 "or set roles.shared = true (PGINIT_ROLES_SHARED) if both databases are meant to share it",
 				 cfg->dbname, role_envs[i]);
 		else
-			log_hint("pginit would make it NOSUPERUSER, NOCREATEROLE, ... and change its password: "
-				 "choose another name (%s)", role_envs[i]);
+			log_hint("pginit would reset its attributes (NOSUPERUSER, NOCREATEROLE, ..., LOGIN or NOLOGIN) "
+				 "and its password: choose another name (%s)", role_envs[i]);
 		free(other);
 		rc = RC_CONFIG;
 	}
