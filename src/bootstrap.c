@@ -920,7 +920,7 @@ static enum rc converge_database(struct db *db, const struct config *cfg)
 	enum rc rc = RC_OK;
 	if (creates_sql(db, cfg, r, &sql)) {
 		/* New schemas get their grants, and an extension's tables theirs: look again. */
-		rc = exec_or_log(db, sql.data, "create schemas and extensions", RC_BOOTSTRAP);
+		rc = exec_or_log(db, sql.data, "set up schemas, extensions and grants", RC_BOOTSTRAP);
 		buf_reset(&sql);
 		db_result_free(r);
 		r = rc == RC_OK ? read_database(db, cfg) : NULL;
