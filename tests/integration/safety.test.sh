@@ -34,7 +34,8 @@ test_600_privileged_roles_are_never_managed() {
 	PGINIT_APP_ROLE=builder refused "it has CREATEDB and pginit does not manage it"
 	PGINIT_APP_ROLE=app_owner refused "roles.owner.name and roles.app.name are both 'app_owner'"
 	PGINIT_READONLY_ROLE=app_user refused "roles.app.name and roles.readonly.name are both 'app_user'"
-	PGINIT_OWNER_ROLE= refused "roles.owner.name is empty"
+	PGINIT_OWNER_ROLE='' refused "roles.owner.name is empty"
+	# shellcheck disable=SC2016 # a literal ${db}
 	PGINIT_APP_ROLE='${db}_user' refused "only \${database} may appear in a role name"
 	PGINIT_DBNAME=a_database_name_that_is_long_enough_to_overflow_the_limit refused "is longer than 63 bytes"
 	catalog_rows postgres >"$TDIR/fresh.after"
@@ -97,9 +98,9 @@ test_602_concurrent_runs_on_eight_databases() {
 		pids=() rcs=""
 		for i in 1 2 3 4 5 6 7 8; do
 			if [ $round = derived ]; then
-				PGINIT_DBNAME=db$i PGINIT_SEEDS= "$PGINIT_BIN" run >"$TDIR/out.$round.$i" 2>&1 &
+				PGINIT_DBNAME=db$i PGINIT_SEEDS='' "$PGINIT_BIN" run >"$TDIR/out.$round.$i" 2>&1 &
 			else
-				PGINIT_DBNAME=sh$i PGINIT_SEEDS= PGINIT_ROLES_SHARED=true PGINIT_OWNER_ROLE=common_owner \
+				PGINIT_DBNAME=sh$i PGINIT_SEEDS='' PGINIT_ROLES_SHARED=true PGINIT_OWNER_ROLE=common_owner \
 					PGINIT_APP_ROLE=common_user PGINIT_READONLY_ROLE=common_ro "$PGINIT_BIN" run >"$TDIR/out.$round.$i" 2>&1 &
 			fi
 			pids+=($!)
@@ -166,7 +167,7 @@ test_604_prod_safety_check() {
 	catalog_rows postgres >"$TDIR/after"
 	expect_no_writes "$TDIR/before" "$TDIR/after"
 	# the same settings pass in dev (the check is off), and every waiver works in prod
-	APP_DB_PASSWORD=changeme PGINIT_DBNAME=app_dev PGINIT_SEEDS= run_pginit -p dev run
+	APP_DB_PASSWORD=changeme PGINIT_DBNAME=app_dev PGINIT_SEEDS='' run_pginit -p dev run
 	expect_rc 0
 	APP_DB_PASSWORD=changeme PGINIT_SAFETY_ALLOW_KNOWN_PASSWORDS=true PGINIT_SAFETY_MIN_PASSWORD_LENGTH=0 \
 		PGINIT_DBNAME=app_waived run_pginit -p prod run
