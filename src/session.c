@@ -18,6 +18,7 @@ struct db_params session_params(const struct config *cfg, const char *dbname)
 		.password = cfg->password, .sslmode = cfg->sslmode, .sslrootcert = cfg->sslrootcert,
 		.application_name = cfg->application_name, .target_session_attrs = cfg->target_session_attrs,
 		.connect_timeout = cfg->connect_timeout,
+		.lock_timeout = cfg->profile ? cfg->profile->migration_lock_timeout : NULL,
 	};
 }
 
@@ -103,6 +104,7 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	struct step_result res = {0};
 	int64_t m0 = now_ms(), w0 = wall_ms();
 	log_capture(&first);
+	ledger_run_step(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, name);
 	enum rc rc = fn(r->s, arg, &res);
 	if (rc == RC_OK && sig_caught())
 		rc = RC_SIGNAL;
