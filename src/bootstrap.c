@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "credfile.h"
 #include "log.h"
 #include "query.h"
 #include "txn.h"
@@ -28,80 +29,6 @@ static void upper(char *dst, size_t n, const char *src)
 	for (i = 0; i < n - 1 && src[i]; i++)
 		dst[i] = (src[i] >= 'a' && src[i] <= 'z') ? (char)(src[i] - 32) : src[i];
 	dst[i] = '\0';
-}
-
-/* VAR=value from a credentials file written by us earlier; NULL if absent. */
-static char *read_credentials(const char *path, const char *var)
-{
-	char *text;
-	size_t len;
-	if (!read_file(path, &text, &len))
-		return NULL;
-	char *found = NULL;
-	size_t vl = strlen(var);
-	for (char *line = text; line && *line;) {
-		char *eol = strchr(line, '\n');
-		if (eol)
-			*eol = '\0';
-		if (strncmp(line, var, vl) == 0 && line[vl] == '=' && line[vl + 1])
-			found = xstrdup(line + vl + 1);
-		line = eol ? eol + 1 : NULL;
-	}
-	wipe(text, len);
-	free(text);
-	return found;
-}
-
-/* 24 random bytes as 32 URL-safe base64 characters: usable in a URL as is. */
-static char *generate_password(void)
-{
-	unsigned char raw[24];
-	unsigned char b64[40];
-	if (RAND_bytes(raw, sizeof raw) != 1)
-		return NULL;
-	int n = EVP_EncodeBlock(b64, raw, sizeof raw);
-	wipe(raw, sizeof raw);
-	for (int i = 0; i < n; i++) {
-		if (b64[i] == '+')
-			b64[i] = '-';
-		else if (b64[i] == '/')
-			b64[i] = '_';
-	}
-	char *p = xstrndup((char *)b64, (size_t)n);
-	wipe(b64, sizeof b64);
-	return p;
-}
-
-static bool write_credentials(const struct config *cfg, const char *var, const char *password)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", cfg->credentials_file, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_error("unable to create credentials file %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return false;
-	}
-	struct buf b = {0};
-	buf_printf(&b,
-		   "# Written by pginit for the %s profile: the password of role %s.\n"
-		   "# Development only; keep this file out of version control.\n"
-		   "%s=%s\n"
-		   "DATABASE_URL=postgresql://%s:%s@%s:%d/%s\n",
-		   cfg->profile->name, cfg->app.name, var, password, cfg->app.name, password, cfg->host, cfg->port,
-		   cfg->dbname);
-	bool ok = write(fd, b.data, b.len) == (ssize_t)b.len && fsync(fd) == 0;
-	wipe(b.data, b.len);
-	buf_free(&b);
-	if (close(fd) != 0)
-		ok = false;
-	if (ok && rename(tmp, cfg->credentials_file) != 0)
-		ok = false;
-	if (!ok) {
-		log_error("unable to write credentials file %s: %s", cfg->credentials_file, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok;
 }
 
 enum rc bootstrap_app_password(const struct config *cfg, char **password)
@@ -125,24 +52,7 @@ enum rc bootstrap_app_password(const struct config *cfg, char **password)
 		log_hint("profile %s does not generate passwords (generate_app_password = false)", cfg->profile->name);
 		return RC_SECRET;
 	}
-	*password = read_credentials(cfg->credentials_file, var);
-	if (*password) {
-		log_info("password of role %s from %s (generated earlier)", cfg->app.name, cfg->credentials_file);
-		return RC_OK;
-	}
-	*password = generate_password();
-	if (!*password) {
-		log_error("unable to generate a password: the random number generator failed");
-		return RC_SECRET;
-	}
-	if (!write_credentials(cfg, var, *password)) {
-		free_secret(*password);
-		*password = NULL;
-		return RC_SECRET;
-	}
-	log_info("generated a password for role %s and wrote it to %s (mode 0600)", cfg->app.name,
-		 cfg->credentials_file);
-	return RC_OK;
+	return credfile_password(cfg, var, password);
 }
 
 /* ---- SCRAM: does the stored verifier already match the password? */
