@@ -172,14 +172,19 @@ enum rc credfile_password(const struct config *cfg, const char *var, char **pass
 			}
 		}
 		struct stat st, cur;
-		if (fstat(fd, &st) != 0 || !check_file(fd, path, &st)) {
+		if (fstat(fd, &st) != 0) {
+			log_error("unable to read credentials file %s: %s", path, strerror(errno));
 			close(fd);
 			return RC_SECRET;
 		}
 		/* Replaced (renamed over) while we waited for the lock: open the new file. */
-		if (lstat(path, &cur) != 0 || cur.st_ino != st.st_ino || cur.st_dev != st.st_dev) {
+		if (st.st_nlink == 0 || lstat(path, &cur) != 0 || cur.st_ino != st.st_ino || cur.st_dev != st.st_dev) {
 			close(fd);
 			continue;
+		}
+		if (!check_file(fd, path, &st)) {
+			close(fd);
+			return RC_SECRET;
 		}
 		if (st.st_size > MAX_FILE) {
 			log_error("unable to use credentials file %s: larger than %d bytes", path, MAX_FILE);
