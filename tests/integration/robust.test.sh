@@ -195,8 +195,11 @@ while True:
     s.recvfrom(512)  # read and never answer
 ' >"$1/stall.log" 2>&1 &
 	STALL_PID=$!
+	# the test runs in a subshell: stop the server however it ends
+	trap 'kill $STALL_PID 2>/dev/null' EXIT
 	local i
 	for i in $(seq 1 50); do grep -q ready "$1/stall.log" && break; sleep 0.1; done
+	grep -q ready "$1/stall.log" || { cat "$1/stall.log" >&2; fail "the silent resolver did not start"; }
 	printf 'nameserver 127.0.0.53\noptions timeout:30 attempts:1\n' >"$1/resolv.conf"
 }
 
@@ -206,7 +209,6 @@ test_708_stalled_resolver_bounded() {
 		return 0
 	fi
 	resolver_stall "$TDIR"
-	trap 'kill $STALL_PID 2>/dev/null' RETURN
 	# a host name only DNS can answer: bind a resolv.conf of our own in a private mount namespace
 	local host=db.pginit-stall.test
 	bg_timeout 25 unshare -m sh -c "mount --bind '$TDIR/resolv.conf' /etc/resolv.conf &&
@@ -337,7 +339,7 @@ CONF
 
 # ---- the kill -9 loop: a run killed at a random point converges on the next one
 
-schema_dump() {
+robust_schema_dump() {
 	PGPASSWORD=$TEST_SUPERPASS "$PG_BINDIR/pg_dump" -h 127.0.0.1 -p "$PGPORT_TEST" -U postgres --schema-only app |
 		grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' -e '^$'
 }
@@ -352,7 +354,7 @@ test_712_kill9_loop() {
 	run_pginit run
 	expect_rc 0
 	run_ms=$(elapsed_ms "$t0")
-	schema_dump >"$TDIR/ref.sql"
+	robust_schema_dump >"$TDIR/ref.sql"
 	local files
 	files=$(n_migration_files)
 	for k in $(seq 1 "$rounds"); do
@@ -371,7 +373,7 @@ test_712_kill9_loop() {
 		assert_eq 0 "$(q postgres "select count(*) from pg_locks where locktype = 'advisory'")" "round $k (kill at $delay ms): lock released"
 		run_pginit run
 		expect_rc 0 || fail "round $k (kill at $delay ms): rerun failed"
-		schema_dump >"$TDIR/now.sql"
+		robust_schema_dump >"$TDIR/now.sql"
 		if ! diff -u "$TDIR/ref.sql" "$TDIR/now.sql" >"$TDIR/diff"; then
 			head -n 30 "$TDIR/diff" >&2
 			fail "round $k (kill at $delay ms): schema differs from a clean run"
