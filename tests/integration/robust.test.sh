@@ -302,6 +302,22 @@ test_710_killed_run_is_abandoned() {
 	expect_rc 11
 }
 
+test_713_older_ledger_upgraded() {
+	run_pginit run
+	expect_rc 0
+	# the ledger as pginit 0.1.0 (df1b406) made it, with a run killed back then
+	q app "alter table pginit.init_log drop column backend_pid, drop column backend_start, drop column step,
+		drop constraint init_log_status_check, add constraint init_log_status_check check (status in ('running', 'success', 'failed'))"
+	q app "insert into pginit.init_log (started_at, status, profile, command, pginit_version) values (now(), 'running', 'dev', 'run', '0.0.9')"
+	q app "comment on schema pginit is null"
+	run_pginit run
+	expect_rc 0
+	assert_eq "abandoned|start" "$(q app "select status || '|' || coalesce(substring(error from 'during step ([a-z:]+)'), '') from pginit.init_log where pginit_version = '0.0.9'")" "legacy running row abandoned"
+	assert_eq 1 "$(q app "select count(*) from pginit.init_log where backend_pid is not null and status = 'success'")" "new runs record their session"
+	run_pginit status --check
+	expect_rc 0
+}
+
 # ---- 8.13: retry decisions by SQLSTATE, whatever the server's language
 
 test_711_retry_by_sqlstate_in_german() {
