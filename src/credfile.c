@@ -143,6 +143,46 @@ static bool check_file(int fd, const char *path, const struct stat *st)
 	return true;
 }
 
+/* Under the lock: the password in the file, or a new one written into it. */
+static enum rc read_or_generate(const struct config *cfg, const char *var, int fd, const struct stat *st,
+				char **password)
+{
+	const char *path = cfg->credentials_file;
+	if (st->st_size > MAX_FILE) {
+		log_error("unable to use credentials file %s: larger than %d bytes", path, MAX_FILE);
+		return RC_SECRET;
+	}
+	size_t len = (size_t)st->st_size, got = 0;
+	char *text = xcalloc(1, len + 1);
+	while (got < len) {
+		ssize_t r = read(fd, text + got, len - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	len = got;
+	*password = find_value(text, len, var);
+	enum rc rc = RC_OK;
+	if (*password) {
+		log_info("password of role %s from %s (generated earlier)", cfg->app.name, path);
+	} else if (!(*password = credfile_generate())) {
+		log_error("unable to generate a password: the random number generator failed");
+		rc = RC_SECRET;
+	} else {
+		struct buf b = {0};
+		new_text(&b, text, len, cfg, var, *password);
+		if (write_atomic(path, &b))
+			log_info("generated a password for role %s and wrote it to %s (mode 0600)", cfg->app.name, path);
+		else
+			rc = RC_SECRET;
+		wipe(b.data, b.len);
+		buf_free(&b);
+	}
+	wipe(text, len);
+	free(text);
+	return rc;
+}
+
 enum rc credfile_password(const struct config *cfg, const char *var, char **password)
 {
 	const char *path = cfg->credentials_file;
@@ -186,40 +226,7 @@ enum rc credfile_password(const struct config *cfg, const char *var, char **pass
 			close(fd);
 			return RC_SECRET;
 		}
-		if (st.st_size > MAX_FILE) {
-			log_error("unable to use credentials file %s: larger than %d bytes", path, MAX_FILE);
-			close(fd);
-			return RC_SECRET;
-		}
-		size_t len = (size_t)st.st_size, got = 0;
-		char *text = xcalloc(1, len + 1);
-		while (got < len) {
-			ssize_t r = read(fd, text + got, len - got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		len = got;
-		*password = find_value(text, len, var);
-		enum rc rc = RC_OK;
-		if (*password) {
-			log_info("password of role %s from %s (generated earlier)", cfg->app.name, path);
-		} else if (!(*password = credfile_generate())) {
-			log_error("unable to generate a password: the random number generator failed");
-			rc = RC_SECRET;
-		} else {
-			struct buf b = {0};
-			new_text(&b, text, len, cfg, var, *password);
-			if (write_atomic(path, &b))
-				log_info("generated a password for role %s and wrote it to %s (mode 0600)", cfg->app.name,
-					 path);
-			else
-				rc = RC_SECRET;
-			wipe(b.data, b.len);
-			buf_free(&b);
-		}
-		wipe(text, len);
-		free(text);
+		enum rc rc = read_or_generate(cfg, var, fd, &st, password);
 		close(fd); /* releases the lock */
 		if (rc != RC_OK) {
 			free_secret(*password);

@@ -73,6 +73,32 @@ static const char *auth_hint(const struct db_error *e)
 	return "check the connection settings (pginit help config)";
 }
 
+/*
+ * The server answered a ping: log in. RC_OK with *out, RC_WAIT when the refusal
+ * is worth retrying (*state says why), RC_CONNECT (logged) or RC_SIGNAL.
+ */
+static enum rc try_connect(const struct db_params *p, const struct db_params *q, struct db **out, const char **state)
+{
+	struct db_error err = {0};
+	*out = db_connect(q, &err);
+	enum rc rc = RC_OK;
+	if (*out)
+		rc = RC_OK;
+	else if (sig_caught())
+		rc = RC_SIGNAL;
+	else if (!transient_connect_error(&err)) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to connect to %s:%d as %s: %s", p->host,
+			     p->port, p->user, err.message);
+		log_hint("%s", auth_hint(&err));
+		rc = RC_CONNECT;
+	} else {
+		*state = err.sqlstate[0] ? "not accepting connections yet" : "connection lost";
+		rc = RC_WAIT;
+	}
+	db_error_clear(&err);
+	return rc;
+}
+
 enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **out)
 {
 	int64_t start = now_ms(), deadline = start + timeout_ms, last_log = start;
@@ -98,27 +124,12 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 			return RC_CONFIG;
 		}
 		if (ping == DB_PING_OK) {
-			struct db_error err = {0};
-			struct db *db = db_connect(&q, &err);
-			if (db) {
+			enum rc rc = try_connect(p, &q, out, &state);
+			if (rc == RC_OK)
 				log_info("server %s:%d is ready (%d attempt%s, %ld ms)", p->host, p->port, attempts,
 					 attempts == 1 ? "" : "s", (long)(now_ms() - start));
-				*out = db;
-				return RC_OK;
-			}
-			if (sig_caught()) {
-				db_error_clear(&err);
-				return RC_SIGNAL;
-			}
-			if (!transient_connect_error(&err)) {
-				log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to connect to %s:%d as %s: %s",
-					     p->host, p->port, p->user, err.message);
-				log_hint("%s", auth_hint(&err));
-				db_error_clear(&err);
-				return RC_CONNECT;
-			}
-			db_error_clear(&err);
-			state = err.sqlstate[0] ? "not accepting connections yet" : "connection lost";
+			if (rc != RC_WAIT)
+				return rc;
 		} else if (ping == DB_PING_NO_RESPONSE && tls_required(p->sslmode)) {
 			/* PQping reports a failed TLS handshake (wrong CA, wrong host name, server
 			 * without SSL) as "no response": one real attempt tells them apart. */
