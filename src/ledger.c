@@ -118,7 +118,8 @@ bool ledger_ensure(struct db *db, const char *schema)
 		free(marker);
 		return false;
 	}
-	bool done = db_nrows(r) == 1 && strcmp(db_get(r, 0, 0), "t") == 0;
+	/* NULL when the schema has no comment yet (a ledger made before the marker). */
+	bool done = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
 	db_result_free(r);
 	if (done) {
 		free(marker);
