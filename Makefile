@@ -14,7 +14,7 @@ LIB_OBJS   := $(filter-out build/obj/main.o,$(OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit integration docker demo bench lint clean help static
+.PHONY: all deps test unit integration deploy-check docker demo bench lint clean help static
 
 all: build/pginit
 
@@ -25,7 +25,8 @@ help:
 	@echo "make test       unit + integration tests (both builds) + docker tests"
 	@echo "make unit       unit tests only"
 	@echo "make integration  integration tests against a real PostgreSQL (PGINIT_BIN=... to pick a binary)"
-	@echo "make docker     the docker suite: own engine, local server images, the compose stacks"
+	@echo "make deploy-check  deploy/kubernetes files against what pginit reads (no cluster)"
+	@echo "make docker     the docker suite: own engine, local server images, the compose stacks, the swarm stack"
 	@echo "make bench      pginit against dbmate and psql, interleaved (prints figures)"
 	@echo "make lint       shellcheck, cppcheck, include layers, function length"
 
@@ -50,6 +51,10 @@ unit: $(UNIT_BINS)
 
 integration: build/pginit
 	@tests/integration/run.sh
+
+# deploy/kubernetes/*.yaml against what build/pginit says it reads (python3-yaml).
+deploy-check: build/pginit
+	@tests/deploy/check-kubernetes.py
 
 test: deps
 	@tests/run-all.sh

@@ -25,6 +25,7 @@ step() { # name command...
 step "install packages" scripts/install-deps.sh build test static || exit 1
 step "build (glibc)" make -s build/pginit || exit 1
 step "unit tests" make -s unit
+step "deploy files" env PGINIT_BIN="$ROOT/build/pginit" tests/deploy/check-kubernetes.py
 step "integration (glibc)" env PGINIT_BIN="$ROOT/build/pginit" tests/integration/run.sh
 if step "build (static musl)" make -s static; then
 	step "integration (static musl)" env PGINIT_BIN="$ROOT/build/pginit-static" tests/integration/run.sh
