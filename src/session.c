@@ -168,24 +168,55 @@ static enum rc own_step(struct session *s, void *arg, struct step_result *res)
 
 /* ---- the lifecycle */
 
-/* wait -> lock -> bootstrap (cluster) -> connect -> ledger. *locked: the lock is held. */
+/*
+ * One connection on the common path: straight to the target database (no
+ * ping, no maintenance database). Only when the target does not exist and the
+ * command bootstraps: the maintenance database, CREATE DATABASE alone, then
+ * the target. Waiting and explaining a refusal are wait.c's.
+ */
+static enum rc connect_target(struct session *s)
+{
+	const struct config *cfg = s->cfg;
+	int timeout = cfg->profile->wait_timeout_ms;
+	int64_t t0 = now_ms();
+	struct db_params p = session_params(cfg, cfg->dbname);
+	bool missing = false;
+	enum rc rc = wait_connect(&p, timeout, &s->db, &missing);
+	if (rc == RC_OK || !missing)
+		return rc;
+	if (!(s->needs & NEED_BOOTSTRAP)) {
+		log_error("unable to connect to database %s on %s:%d as %s: it does not exist", cfg->dbname, cfg->host,
+			  cfg->port, cfg->user);
+		log_hint("run `pginit bootstrap` (or `pginit run`) first to create it");
+		return RC_CONNECT;
+	}
+	struct db_params m = session_params(cfg, cfg->maintenance_db);
+	int left = timeout - (int)(now_ms() - t0);
+	rc = wait_connect(&m, left > 0 ? left : 0, &s->maint, NULL);
+	if (rc == RC_OK)
+		rc = bootstrap_create_database(s->maint, cfg);
+	db_close(s->maint);
+	s->maint = NULL;
+	if (rc == RC_OK)
+		s->db = session_connect(cfg, &rc);
+	return rc;
+}
+
+/* connect -> lock (in the target) -> bootstrap (cluster) -> ledger. *locked: the lock is held. */
 static enum rc open_session(struct run *r, const char *app_password, bool *locked)
 {
 	struct session *s = r->s;
 	const struct config *cfg = s->cfg;
-	struct db_params p = session_params(cfg, cfg->maintenance_db);
-	enum rc rc = wait_for_server(&p, cfg->profile->wait_timeout_ms, &s->maint);
+	enum rc rc = connect_target(s);
 	int64_t wait_ms = now_ms() - r->t0;
 	if (rc == RC_OK)
-		rc = lock_acquire(s->maint, cfg->dbname, cfg->profile->lock_timeout_ms);
+		rc = lock_acquire(s->db, cfg->dbname, cfg->profile->lock_timeout_ms);
 	if (rc != RC_OK)
 		return rc;
 	*locked = true;
 	bool created = false;
 	if (s->needs & NEED_BOOTSTRAP)
-		rc = bootstrap_cluster(s->maint, cfg, app_password, &created);
-	if (rc == RC_OK)
-		s->db = session_connect(cfg, &rc);
+		rc = bootstrap_cluster(s->db, cfg, app_password, &created);
 	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
 		rc = bootstrap_check_target(s->db, cfg);
 	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
@@ -246,7 +277,7 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 		free(why);
 	}
 	if (locked)
-		lock_release(s->maint, cfg->dbname);
+		lock_release(s->db, cfg->dbname);
 	db_close(s->db);
 	db_close(s->maint);
 	s->db = s->maint = NULL;

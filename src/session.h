@@ -2,7 +2,8 @@
  * session — the one run lifecycle every command that changes the database
  * shares:
  *
- *   secrets -> wait -> lock -> bootstrap (cluster) -> connect -> ledger (run row)
+ *   secrets -> connect to the target (wait only if that fails; the maintenance
+ *   db only to create a missing target) -> lock -> bootstrap (cluster) -> ledger
  *     -> steps, each timed and recorded in init_step with its FIRST error
  *     -> close: the run's init_log row, unlock, one summary line
  *

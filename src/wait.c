@@ -171,3 +171,36 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 		backoff = backoff * 2 > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : backoff * 2;
 	}
 }
+
+/* The server refused the connection because the database does not exist. */
+static bool missing_database(const struct db_error *e)
+{
+	if (e->sqlstate[0])
+		return strcmp(e->sqlstate, "3D000") == 0;
+	return e->message && strstr(e->message, "database \"") && strstr(e->message, "does not exist");
+}
+
+enum rc wait_connect(const struct db_params *p, int timeout_ms, struct db **out, bool *missing_db)
+{
+	int64_t start = now_ms();
+	struct db_params q = *p;
+	int left_s = (timeout_ms + 999) / 1000;
+	if (q.connect_timeout <= 0 || q.connect_timeout > left_s)
+		q.connect_timeout = left_s < 2 ? 2 : left_s;
+	struct db_error err = {0};
+	*out = db_connect(&q, &err);
+	bool missing = !*out && missing_database(&err);
+	db_error_clear(&err);
+	if (missing_db)
+		*missing_db = missing;
+	if (*out) {
+		log_info("server %s:%d is ready (1 attempt, %ld ms)", p->host, p->port, (long)(now_ms() - start));
+		return RC_OK;
+	}
+	if (sig_caught())
+		return RC_SIGNAL;
+	if (missing && missing_db)
+		return RC_CONNECT;
+	int left = timeout_ms - (int)(now_ms() - start);
+	return wait_for_server(p, left > 0 ? left : 0, out);
+}
