@@ -90,7 +90,19 @@ struct run {
 	struct session *s;
 	int64_t t0, w0;
 	struct log_first first; /* the run's first error: its init_log row */
+	struct ledger_step *steps; /* written with the run's end: one round trip, one commit */
+	int n_steps;
 };
+
+/* Keep a step for the run's end (name and error copied). */
+static void keep_step(struct run *r, const struct ledger_step *st)
+{
+	r->steps = xrealloc(r->steps, (size_t)(r->n_steps + 1) * sizeof *r->steps);
+	struct ledger_step *k = &r->steps[r->n_steps++];
+	*k = *st;
+	k->step = xstrdup(st->step);
+	k->error = st->error ? xstrdup(st->error) : NULL;
+}
 
 struct step_result {
 	long items, rows;
@@ -114,7 +126,7 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	struct ledger_step st = {.step = name, .started_wall_ms = w0, .duration_ms = (long)(now_ms() - m0),
 				 .ok = rc == RC_OK, .items = res.items, .rows = res.rows,
 				 .error = rc == RC_OK ? NULL : first.text};
-	ledger_step_record(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, &st);
+	keep_step(r, &st);
 	return rc;
 }
 
@@ -231,7 +243,7 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 	}
 	if (rc == RC_OK) {
 		struct ledger_step st = {.step = "wait", .started_wall_ms = r->w0, .duration_ms = (long)wait_ms, .ok = true};
-		ledger_step_record(s->db, cfg->ledger_schema, s->run_id, &st);
+		keep_step(r, &st);
 	}
 	return rc;
 }
@@ -273,9 +285,16 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 	if (s->run_id) {
 		char *why = rc == RC_SIGNAL ? xasprintf("interrupted by signal %d", sig_caught()) : NULL;
 		ledger_run_end(s->db, cfg->ledger_schema, s->run_id, rc == RC_OK, s->migrations, s->seeds.files,
-			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text);
+			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text, r->steps, r->n_steps);
 		free(why);
 	}
+	for (int i = 0; i < r->n_steps; i++) {
+		free((char *)r->steps[i].step);
+		free((char *)r->steps[i].error);
+	}
+	free(r->steps);
+	r->steps = NULL;
+	r->n_steps = 0;
 	if (locked)
 		lock_release(s->db, cfg->dbname);
 	db_close(s->db);
