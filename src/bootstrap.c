@@ -902,13 +902,34 @@ enum rc bootstrap_database(struct db *db, const struct config *cfg, int *initdb_
 
 /* ---- the database, before the lock */
 
-enum rc bootstrap_create_database(struct db *maint, const struct config *cfg)
+/* bootstrap_cluster's refusals alone: nothing is written. */
+static enum rc cluster_refusals(struct db *db, const struct config *cfg, const char *app_password)
+{
+	char *ro_password = NULL;
+	if (cfg->readonly.name[0] && cfg->readonly.secret[0] &&
+	    secret_get(cfg->readonly.secret, &ro_password, NULL) != SECRET_OK) {
+		log_error("no password for role %s (secret %s)", cfg->readonly.name, cfg->readonly.secret);
+		return RC_SECRET;
+	}
+	struct cluster_state cs;
+	enum rc rc = RC_BOOTSTRAP;
+	if (read_cluster(db, cfg, app_password, ro_password, &cs) && (rc = check_roles(&cs, cfg)) == RC_OK)
+		rc = safety_check_server(db, cfg, &cs);
+	cluster_state_free(&cs);
+	free_secret(ro_password);
+	return rc;
+}
+
+enum rc bootstrap_create_database(struct db *maint, const struct config *cfg, const char *app_password)
 {
 	if (!cfg->create_database) {
 		log_error("database %s does not exist and database.create is false", cfg->dbname);
 		log_hint("create it, or set database.create = true (PGINIT_CREATE_DATABASE=true)");
 		return RC_BOOTSTRAP;
 	}
+	enum rc refused = cluster_refusals(maint, cfg, app_password);
+	if (refused != RC_OK)
+		return refused;
 	char *id = db_ident(maint, cfg->dbname);
 	char *sql = xasprintf("CREATE DATABASE %s", id);
 	struct db_error err = {0};

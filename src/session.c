@@ -164,7 +164,7 @@ static enum rc migrate_step(struct session *s, void *arg, struct step_result *re
 static enum rc seed_step(struct session *s, void *arg, struct step_result *res)
 {
 	struct seed_totals before = s->seeds;
-	bool ok = seed_apply_set(s->db, s->cfg, arg, s->run_id, &s->seeds);
+	bool ok = seed_apply_set(s->db, s->cfg, arg, &s->seed_files, s->run_id, &s->seeds);
 	res->items = s->seeds.files - before.files;
 	res->rows = s->seeds.rows - before.rows;
 	return ok ? RC_OK : sig_caught() ? RC_SIGNAL : RC_SEED;
@@ -186,7 +186,7 @@ static enum rc own_step(struct session *s, void *arg, struct step_result *res)
  * command bootstraps: the maintenance database, CREATE DATABASE alone, then
  * the target. Waiting and explaining a refusal are wait.c's.
  */
-static enum rc connect_target(struct session *s)
+static enum rc connect_target(struct session *s, const char *app_password)
 {
 	const struct config *cfg = s->cfg;
 	int timeout = cfg->profile->wait_timeout_ms;
@@ -206,7 +206,7 @@ static enum rc connect_target(struct session *s)
 	int left = timeout - (int)(now_ms() - t0);
 	rc = wait_connect(&m, left > 0 ? left : 0, &s->maint, NULL);
 	if (rc == RC_OK)
-		rc = bootstrap_create_database(s->maint, cfg);
+		rc = bootstrap_create_database(s->maint, cfg, app_password);
 	db_close(s->maint);
 	s->maint = NULL;
 	if (rc == RC_OK)
@@ -219,7 +219,7 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 {
 	struct session *s = r->s;
 	const struct config *cfg = s->cfg;
-	enum rc rc = connect_target(s);
+	enum rc rc = connect_target(s, app_password);
 	int64_t wait_ms = now_ms() - r->t0;
 	if (rc == RC_OK)
 		rc = lock_acquire(s->db, cfg->dbname, cfg->profile->lock_timeout_ms);
@@ -257,7 +257,7 @@ static enum rc run_steps(struct run *r, const struct session_step *own)
 	if (s->needs & NEED_BOOTSTRAP)
 		rc = step(r, "bootstrap", bootstrap_step, NULL);
 	/* Every seed file must load before the first migration or seed runs. */
-	if (rc == RC_OK && (s->needs & NEED_SEED) && !seed_check_all(s->cfg))
+	if (rc == RC_OK && (s->needs & NEED_SEED) && !seed_load_all(s->cfg, &s->seed_files))
 		rc = RC_SEED;
 	if (rc == RC_OK && own)
 		rc = step(r, own->name, own_step, (void *)own);
@@ -295,8 +295,8 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 	free(r->steps);
 	r->steps = NULL;
 	r->n_steps = 0;
-	if (locked)
-		lock_release(s->db, cfg->dbname);
+	/* The lock goes with the session (db_close): no unlock round trip. */
+	(void)locked;
 	db_close(s->db);
 	db_close(s->maint);
 	s->db = s->maint = NULL;
@@ -332,6 +332,7 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	if (rc == RC_OK && sig_caught())
 		rc = RC_SIGNAL;
 	close_session(&r, rc, locked, own);
+	seed_files_free(&s->seed_files);
 	log_capture(NULL);
 	free_secret(app_password);
 	return rc;

@@ -52,6 +52,7 @@ struct session {
 	long run_id;
 	int migrations;     /* applied, rolled back or recorded */
 	struct seed_totals seeds;
+	struct seed_files seed_files; /* loaded once, before the first migration */
 };
 
 /* The command's own step: its name in init_step, the verb of the summary line. */
