@@ -191,20 +191,19 @@ static enum rc connect_target(struct session *s, const char *app_password)
 	const struct config *cfg = s->cfg;
 	int timeout = cfg->profile->wait_timeout_ms;
 	int64_t t0 = now_ms();
-	struct db_params p = session_params(cfg, cfg->dbname);
-	bool missing = false;
-	enum rc rc = wait_connect(&p, timeout, &s->db, &missing);
+	bool create = s->needs & NEED_BOOTSTRAP, missing = false;
+	struct db_params p = session_params(cfg, cfg->dbname), m = session_params(cfg, cfg->maintenance_db);
+	enum rc rc = wait_connect(&p, create ? &m : NULL, timeout, &s->db, &missing);
 	if (rc == RC_OK || !missing)
 		return rc;
-	if (!(s->needs & NEED_BOOTSTRAP)) {
+	if (!create) {
 		log_error("unable to connect to database %s on %s:%d as %s: it does not exist", cfg->dbname, cfg->host,
 			  cfg->port, cfg->user);
 		log_hint("run `pginit bootstrap` (or `pginit run`) first to create it");
 		return RC_CONNECT;
 	}
-	struct db_params m = session_params(cfg, cfg->maintenance_db);
 	int left = timeout - (int)(now_ms() - t0);
-	rc = wait_connect(&m, left > 0 ? left : 0, &s->maint, NULL);
+	rc = wait_connect(&m, NULL, left > 0 ? left : 0, &s->maint, NULL);
 	if (rc == RC_OK)
 		rc = bootstrap_create_database(s->maint, cfg, app_password);
 	db_close(s->maint);
