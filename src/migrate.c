@@ -136,7 +136,49 @@ struct one {
 	long rows;
 	int64_t t0;
 	long ms;
+	int from; /* the first statement to run: > s.first when resuming */
 };
+
+static const char *one_script(const struct one *o)
+{
+	return o->down && o->m->down_path ? path_base(o->m->down_path) : o->m->file;
+}
+
+static const char *one_kind(const struct one *o)
+{
+	return o->down ? "rollback" : "migration";
+}
+
+/*
+ * A resume point of a file outside a transaction: statements [first, next)
+ * took effect. Written as the admin (the owner role cannot reach the ledger),
+ * then the file's role is put back, whatever it set itself.
+ */
+static bool one_progress(struct db *db, void *arg, int next)
+{
+	struct one *o = arg;
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, "SELECT current_setting('role')", 0, NULL, &err);
+	if (!r) {
+		log_error("unable to read the current role: %s", err.message);
+		db_error_clear(&err);
+		return false;
+	}
+	char *role = xstrdup(db_get(r, 0, 0));
+	db_result_free(r);
+	char sum[65];
+	script_prefix_checksum(&o->s, next, sum);
+	struct ledger_progress p = {.script = one_script(o), .kind = one_kind(o), .version = o->m->version,
+				    .prefix_checksum = sum, .statements = next - o->s.first, .run_id = o->run_id};
+	bool ok = script_simple(db, "RESET ROLE") && ledger_progress_set(db, o->cfg->ledger_schema, &p);
+	if (ok && strcmp(role, "none") != 0) {
+		char *set_role = txn_set_role_sql(db, role, false);
+		ok = script_simple(db, set_role);
+		free(set_role);
+	}
+	free(role);
+	return ok;
+}
 
 static bool one_work(struct db *db, void *arg)
 {
@@ -144,10 +186,43 @@ static bool one_work(struct db *db, void *arg)
 	o->t0 = now_ms();
 	/* Outside a transaction: rebuild what an interrupted CREATE INDEX CONCURRENTLY left invalid. */
 	bool notx = o->s.no_transaction;
-	bool ran = (!notx || idxcheck_drop_invalid(db, &o->s)) && script_exec(db, &o->s, &o->rows, &o->errmsg) &&
-		   (!notx || idxcheck_verify(db, &o->s, &o->errmsg));
+	struct script_steps steps = {.from = o->from, .done = notx ? one_progress : NULL, .arg = o};
+	bool ran = (!notx || idxcheck_drop_invalid(db, &o->s)) && script_exec_steps(db, &o->s, &steps, &o->rows, &o->errmsg);
+	if (ran && notx && db_in_transaction(db)) {
+		log_error("%s leaves a transaction open: its BEGIN has no COMMIT", o->s.path);
+		log_hint("end the file with COMMIT (pginit rolled the open transaction back)");
+		o->errmsg = xasprintf("%s: leaves a transaction open", o->s.path);
+		ran = false;
+	}
+	ran = ran && (!notx || idxcheck_verify(db, &o->s, &o->errmsg));
 	o->ms = (long)(now_ms() - o->t0);
 	return ran;
+}
+
+/*
+ * Where a file outside a transaction starts: after the statements an earlier
+ * run recorded as done, when their text is the same now (the file was fixed
+ * after them), else at its beginning.
+ */
+static bool one_resume_point(struct db *db, struct one *o)
+{
+	o->from = o->s.first;
+	int done = 0;
+	char was[65], now[65];
+	if (!ledger_progress_get(db, o->cfg->ledger_schema, one_script(o), one_kind(o), &done, was))
+		return false;
+	if (done <= 0)
+		return true;
+	script_prefix_checksum(&o->s, o->s.first + done, now);
+	if (o->s.first + done < o->s.last && strcmp(was, now) == 0) {
+		o->from = o->s.first + done;
+		log_info("%s: resuming at statement %d (line %d): the %d before it took effect in an earlier run "
+			 "and are unchanged", o->s.name, done + 1, o->s.sql.stmts[o->from].line, done);
+	} else {
+		log_warn("%s: %d statement(s) took effect in an earlier run but the file changed before the failing "
+			 "one: running all of it again", o->s.name, done);
+	}
+	return true;
 }
 
 /* The history row (and the old tool's, with migrations_compat), in the migration's transaction. */
@@ -159,10 +234,26 @@ static bool one_record(struct db *db, void *arg, bool ran)
 					   .script = o->down && m->down_path ? path_base(m->down_path) : m->file,
 					   .checksum = o->sum, .execution_ms = o->ms, .success = ran, .error = o->errmsg,
 					   .kind = o->down ? "rollback" : m->repeatable ? "repeatable" : "migration"};
+	if (ran && o->s.no_transaction &&
+	    !ledger_progress_clear(db, o->cfg->ledger_schema, one_script(o), one_kind(o)))
+		return false;
 	return ledger_record_migration(db, o->cfg->ledger_schema, &row) &&
 	       (!ran || !o->cfg->migrations_compat || !o->set->format->history_record ||
 		o->set->format->history_record(db, m, o->prev, o->ms, !o->down));
 }
+
+/*
+ * Each file starts from the session state a fresh connection has (issue 9
+ * item 4): a session-level SET (search_path, pg_dump's set_config(..., false)),
+ * a temporary table, a prepared statement or a LISTEN left by one file must not
+ * change what the next one does, so N files in one run give what N runs of one
+ * file give. This is DISCARD ALL without pg_advisory_unlock_all() (pginit holds
+ * its advisory lock on this session) and without its transaction-block rule.
+ * RESET ALL goes back to the connection's own values (application_name and
+ * whatever else pginit passes when it connects), not to the server defaults.
+ */
+static const char session_reset_sql[] = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; "
+					"UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES";
 
 /* Run one direction of one migration and record it; *ms its duration. */
 static bool run_one(struct db *db, const struct config *cfg, const struct migration_set *set,
@@ -177,13 +268,21 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	for (int i = 0; i < set->n; i++)
 		if (!set->items[i].repeatable && migrate_version_cmp(set->items[i].version, m->version) < 0)
 			o.prev = set->items[i].version;
+	if (!script_simple(db, session_reset_sql) || (o.s.no_transaction && !one_resume_point(db, &o))) {
+		script_free(&o.s);
+		return false;
+	}
+	if (o.s.no_tx_why)
+		log_info("%s runs outside a transaction, as its old tool ran it (%s); "
+			 "migrations_strict_transactions = true turns this off", o.s.name, o.s.no_tx_why);
 	struct txn t = {.transaction = !o.s.no_transaction, .role = cfg->owner.name, .timeouts = cfg->profile,
 			.work = one_work, .record = one_record, .arg = &o};
 	bool ran, ok = txn_run(db, &t, &ran);
 	*ms = o.ms;
 	if (!t.transaction && !ran && !sig_caught())
 		log_hint("%s ran outside a transaction: the statements before the failing one stay applied; "
-			 "make them idempotent (IF NOT EXISTS) before running again", o.s.name);
+			 "fix the failing statement and run again: pginit resumes there if the ones before it are "
+			 "unchanged", o.s.name);
 	free(o.errmsg);
 	script_free(&o.s);
 	return ok;

@@ -144,6 +144,47 @@ static bool is_commit(const struct sql_stmt *st)
 	return sqlsplit_starts_with(st, "COMMIT") || sqlsplit_starts_with(st, "END");
 }
 
+static bool is_tx_control(const struct sql_stmt *st)
+{
+	return is_begin(st) || is_commit(st) || sqlsplit_starts_with(st, "ROLLBACK") || sqlsplit_starts_with(st, "ABORT");
+}
+
+/* Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock). */
+static const char *const no_tx_statements[] = {
+	"CREATE INDEX CONCURRENTLY", "CREATE UNIQUE INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY",
+	"REINDEX INDEX CONCURRENTLY", "REINDEX TABLE CONCURRENTLY", "REINDEX SCHEMA", "REINDEX DATABASE",
+	"REINDEX SYSTEM", "VACUUM", "CREATE DATABASE", "DROP DATABASE", "ALTER SYSTEM", "CREATE TABLESPACE",
+	"DROP TABLESPACE", "CREATE SUBSCRIPTION", "DROP SUBSCRIPTION", "ALTER SUBSCRIPTION", "DISCARD ALL",
+	"COMMIT PREPARED", "ROLLBACK PREPARED", NULL,
+};
+
+/*
+ * The old tools' rule (see script.h): a file with its own transaction control
+ * beyond one BEGIN ... COMMIT around all of it, or with a statement that cannot
+ * run in a transaction block, runs as written outside one. True when it does.
+ */
+static bool detect_no_transaction(struct script *s)
+{
+	int n = s->sql.n;
+	bool wrapped = n >= 2 && is_begin(&s->sql.stmts[0]) && is_commit(&s->sql.stmts[n - 1]);
+	for (int i = 0; i < n; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		const char *what = NULL;
+		if (is_tx_control(st) && !(wrapped && (i == 0 || i == n - 1)))
+			what = "its own transaction control";
+		for (int k = 0; !what && no_tx_statements[k]; k++)
+			if (sqlsplit_starts_with(st, no_tx_statements[k]))
+				what = no_tx_statements[k];
+		if (what) {
+			s->no_transaction = true;
+			s->no_tx_why = xasprintf("line %d: %s%s", st->line, what,
+						 is_tx_control(st) ? "" : " cannot run in a transaction block");
+			return true;
+		}
+	}
+	return false;
+}
+
 static size_t ident_len(const char *p, const char *end)
 {
 	const char *q = p;
@@ -241,13 +282,15 @@ bool script_load_part(const char *path, const struct script_part *part, const st
 	/* Outside a transaction the file's own BEGIN/COMMIT are what it asks for: keep them. */
 	if (s->no_transaction)
 		return true;
+	if (!part->strict_transactions && detect_no_transaction(s))
+		return true;
 	if (s->sql.n >= 2 && is_begin(&s->sql.stmts[0]) && is_commit(&s->sql.stmts[s->sql.n - 1])) {
 		s->first = 1;
 		s->last = s->sql.n - 1;
 	}
 	for (int i = s->first; i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
-		if (is_begin(st) || is_commit(st) || sqlsplit_starts_with(st, "ROLLBACK")) {
+		if (is_tx_control(st)) {
 			log_error_at(&(struct log_where){.file = path, .line = st->line, .col = st->col},
 				     "transaction control in the middle of a file is not supported");
 			log_hint("pginit runs each file in one transaction; remove it, or split the file "
@@ -264,6 +307,7 @@ void script_free(struct script *s)
 	free(s->name);
 	free(s->text);
 	free(s->sql_text);
+	free(s->no_tx_why);
 	sqlsplit_free(&s->sql);
 	memset(s, 0, sizeof *s);
 }
@@ -292,11 +336,43 @@ static const char *hint_for(const char *sqlstate)
 	return NULL;
 }
 
+void script_prefix_checksum(const struct script *s, int upto, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (int i = s->first; i < upto && i < s->last; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		/* The NULs keep "a" + "bc" apart from "ab" + "c". */
+		EVP_DigestUpdate(ctx, st->text, st->len);
+		EVP_DigestUpdate(ctx, "", 1);
+		if (st->copy_data)
+			EVP_DigestUpdate(ctx, st->copy_data, st->copy_len);
+		EVP_DigestUpdate(ctx, "", 1);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned int k = 0; k < mdlen && k < 32; k++) {
+		out[2 * k] = hex[md[k] >> 4];
+		out[2 * k + 1] = hex[md[k] & 15];
+	}
+	out[64] = '\0';
+}
+
 bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg)
+{
+	struct script_steps all = {.from = s->first};
+	return script_exec_steps(db, s, &all, rows, errmsg);
+}
+
+bool script_exec_steps(struct db *db, const struct script *s, const struct script_steps *steps, long *rows,
+		       char **errmsg)
 {
 	*rows = 0;
 	db_set_context(db, s->name);
-	for (int i = s->first; i < s->last; i++) {
+	for (int i = steps->from; i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
 		char *sql = xstrndup(st->text, st->len);
 		struct db_error err = {0};
@@ -336,6 +412,10 @@ bool script_exec(struct db *db, const struct script *s, long *rows, char **errms
 			return false;
 		}
 		db_error_clear(&err);
+		if (steps->done && !db_in_transaction(db) && !steps->done(db, steps->arg, i + 1)) {
+			db_set_context(db, NULL);
+			return false;
+		}
 	}
 	db_set_context(db, NULL);
 	return true;
