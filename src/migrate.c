@@ -387,8 +387,9 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 			continue;
 		}
 		char *set_role = txn_set_role_sql(NULL, cfg->owner.name, !s.no_transaction);
-		printf("\n-- [%d/%d] %s (version %s%s)\n", k + 1, plan->n_pending, m->file, m->version,
-		       s.no_transaction ? ", no transaction" : "");
+		printf("\n-- [%d/%d] %s (version %s%s%s%s)\n", k + 1, plan->n_pending, m->file, m->version,
+		       s.no_transaction ? ", no transaction" : "", s.no_tx_why ? ": " : "", s.no_tx_why ? s.no_tx_why : "");
+		printf("%s;\n", session_reset_sql);
 		if (!s.no_transaction)
 			printf("BEGIN;\n");
 		printf("SELECT set_config('lock_timeout', '%s', %s), set_config('statement_timeout', '%s', %s);\n",

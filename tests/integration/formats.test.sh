@@ -94,3 +94,127 @@ test_305_baseline() {
 	assert_contains "8 files, 3 pending" "$TDIR/out" "the rest pending"
 	assert_contains "pending  0006_users_last_login.sql" "$TDIR/out" "from 6 on"
 }
+
+# ---- issue 9: the old tools' session and transaction rules
+
+# Native migrations in $TDIR/mig from here-documents: new_mig NAME <<SQL.
+new_mig() {
+	mkdir -p "$TDIR/mig"
+	cat >"$TDIR/mig/$1"
+}
+
+test_310_session_reset_between_files() {
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS='' PGINIT_SCHEMAS=public PGINIT_EXTENSIONS=''
+	new_mig 0001_legacy.sql <<'SQL'
+CREATE SCHEMA legacy;
+SET search_path TO legacy;
+SELECT set_config('work_mem', '7MB', false);
+CREATE TEMP TABLE scratch (x int);
+CREATE TABLE old_order (id int);
+SQL
+	new_mig 0002_notice.sql <<'SQL'
+CREATE TABLE notice (id int, work_mem text DEFAULT current_setting('work_mem'));
+INSERT INTO notice (id) VALUES (1);
+CREATE TEMP TABLE scratch (x int);
+SQL
+	run_pginit run
+	expect_rc 0
+	assert_eq "legacy.old_order,public.notice" \
+		"$(q app "select string_agg(table_schema || '.' || table_name, ',' order by 1) from information_schema.tables where table_name in ('old_order', 'notice')")" \
+		"the second file ran with the default search_path"
+	assert_eq "4MB" "$(q app "select work_mem from public.notice")" "a set_config(..., false) did not leak"
+}
+
+test_311_no_transaction_resume() {
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS='' PGINIT_SCHEMAS=public PGINIT_EXTENSIONS=''
+	new_mig 0001_counter.sql <<'SQL'
+CREATE TABLE counter (n int);
+SQL
+	new_mig 0002_fill.sql <<'SQL'
+-- pginit:no-transaction
+INSERT INTO counter VALUES (1);
+INSERT INTO counter VALUES (2);
+INSERT INTO missing_table VALUES (3);
+INSERT INTO counter VALUES (4);
+SQL
+	run_pginit run
+	expect_rc 8
+	assert_contains "0002_fill.sql:4" "$TDIR/out" "the failing statement named"
+	assert_eq "1,2" "$(q app "select string_agg(n::text, ',' order by n) from counter")" "statements 1-2 took effect"
+	assert_eq "2" "$(q app "select statements from pginit.migration_progress where script = '0002_fill.sql'")" "progress recorded"
+	# fixed: statement 3 now right, 1-2 unchanged -> resumes at statement 3
+	sed -i 's/missing_table/counter/' "$TDIR/mig/0002_fill.sql"
+	run_pginit run
+	expect_rc 0
+	assert_contains "0002_fill.sql: resuming at statement 3 (line 4)" "$TDIR/out" "resumed at the failed statement"
+	assert_eq "1,2,3,4" "$(q app "select string_agg(n::text, ',' order by n) from counter")" "statements 1-2 not rerun"
+	assert_eq "0" "$(q app "select count(*) from pginit.migration_progress")" "progress cleared on success"
+	run_pginit run
+	expect_rc 0
+	assert_contains "nothing to do" "$TDIR/out" "applied once"
+}
+
+test_312_no_transaction_resume_changed_prefix() {
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS='' PGINIT_SCHEMAS=public PGINIT_EXTENSIONS=''
+	new_mig 0001_counter.sql <<'SQL'
+CREATE TABLE counter (n int);
+SQL
+	new_mig 0002_fill.sql <<'SQL'
+-- pginit:no-transaction
+INSERT INTO counter VALUES (1);
+INSERT INTO counter VALUES (2);
+INSERT INTO missing_table VALUES (3);
+SQL
+	run_pginit run
+	expect_rc 8
+	# statement 1 edited as well: the prefix changed, so all of it runs again
+	sed -i 's/missing_table/counter/; s/VALUES (1)/VALUES (10)/' "$TDIR/mig/0002_fill.sql"
+	run_pginit run
+	expect_rc 0
+	assert_contains "running all of it again" "$TDIR/out" "a changed prefix is not resumed"
+	assert_eq "1,2,2,3,10" "$(q app "select string_agg(n::text, ',' order by n) from counter")" "whole file rerun"
+}
+
+test_313_detected_no_transaction() {
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS='' PGINIT_SCHEMAS=public PGINIT_EXTENSIONS=''
+	new_mig 0001_t.sql <<'SQL'
+CREATE TABLE t (a int, b int);
+SQL
+	new_mig 0002_idx.sql <<'SQL'
+CREATE INDEX CONCURRENTLY t_a_idx ON t (a);
+SQL
+	new_mig 0003_blocks.sql <<'SQL'
+INSERT INTO t VALUES (1, 1);
+BEGIN;
+INSERT INTO t VALUES (2, 2);
+COMMIT;
+BEGIN;
+INSERT INTO t VALUES (3, 3);
+INSERT INTO t VALUES (3, 'x');
+COMMIT;
+SQL
+	# strict: the old rule (wrapped -> 25001; mid-file BEGIN refused at load)
+	PGINIT_MIGRATIONS_STRICT_TRANSACTIONS=true run_pginit run
+	expect_rc 11
+	assert_contains "0003_blocks.sql:2:1: transaction control in the middle of a file is not supported" "$TDIR/out" "strict refuses"
+	assert_eq "" "$(q app "select to_regclass('public.t')")" "nothing applied"
+	mv "$TDIR/mig/0003_blocks.sql" "$TDIR/blocks.sql"
+	PGINIT_MIGRATIONS_STRICT_TRANSACTIONS=true run_pginit run
+	expect_rc 8
+	assert_contains "[25001]" "$TDIR/out" "strict wraps CIC"
+	# detected: run as the old tools ran them, with a line saying why
+	mv "$TDIR/blocks.sql" "$TDIR/mig/0003_blocks.sql"
+	run_pginit run
+	expect_rc 8
+	assert_contains "0002_idx.sql runs outside a transaction, as its old tool ran it (line 1: CREATE INDEX CONCURRENTLY cannot run in a transaction block)" "$TDIR/out" "why, for CIC"
+	assert_contains "0003_blocks.sql runs outside a transaction, as its old tool ran it (line 2: its own transaction control)" "$TDIR/out" "why, for BEGIN"
+	assert_eq "t_a_idx" "$(q app "select indexrelid::regclass from pg_index where indrelid = 't'::regclass")" "CIC ran"
+	# the second block failed and was rolled back; the statements before it stay
+	assert_eq "1,2" "$(q app "select string_agg(a::text, ',' order by a) from t")" "first block committed, second rolled back"
+	assert_eq "4" "$(q app "select statements from pginit.migration_progress where script = '0003_blocks.sql'")" "resume point at the block's BEGIN"
+	sed -i "s/(3, 'x')/(4, 4)/" "$TDIR/mig/0003_blocks.sql"
+	run_pginit run
+	expect_rc 0
+	assert_contains "0003_blocks.sql: resuming at statement 5 (line 5)" "$TDIR/out" "resumed at the failed block"
+	assert_eq "1,2,3,4" "$(q app "select string_agg(a::text, ',' order by a) from t")" "each statement once"
+}
