@@ -160,6 +160,14 @@ void format_history_free(struct format_history *h)
 	memset(h, 0, sizeof *h);
 }
 
+bool format_version_gap(const struct format *f, const char *prev, const char *next)
+{
+	long a, b;
+	if (!f->gap_warning || strlen(prev) >= 8 || strlen(next) >= 8)
+		return false;
+	return parse_long(prev, &a) && parse_long(next, &b) && b > a + 1;
+}
+
 bool format_history_ensure(struct db *db, const struct format *f)
 {
 	if (!f->history_table)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flywaysum.h"
+#include "log.h"
 #include "query.h"
 
 static bool parse_name(const char *file, struct migration_name *out)
@@ -72,18 +74,53 @@ static void new_files(const struct format_new *in, char **up, char **down, char 
 	*body = xstrdup("\n");
 }
 
+/*
+ * Flyway's own checksum of the file that ran (the V/R file, or the U file for
+ * an undo), so that Flyway's validate accepts the row; NULL (checksum unset,
+ * as Flyway writes for a baseline) when the file is not UTF-8, which Flyway
+ * itself could not have checksummed. *sum gets the text of the value.
+ */
+static const char *flyway_checksum(const struct migration *m, bool up, char *sum, size_t n)
+{
+	const char *path = !up && m->down_path ? m->down_path : m->path;
+	char *text;
+	size_t len, bad = 0;
+	int32_t crc;
+	if (!read_file(path, &text, &len)) {
+		log_warn("unable to read %s for Flyway's checksum: its flyway_schema_history row has none", path);
+		return NULL;
+	}
+	bool ok = flywaysum(text, len, &crc, &bad);
+	free(text);
+	if (!ok) {
+		log_warn("%s is not UTF-8 at byte %zu: its flyway_schema_history row has no checksum", path, bad);
+		return NULL;
+	}
+	snprintf(sum, n, "%ld", (long)crc);
+	return sum;
+}
+
+/*
+ * One row as Flyway writes it: installed_rank the next one, version (NULL for
+ * a repeatable), description (the name, '_' as ' '), type SQL (UNDO_SQL for
+ * an undo), script (the file name), checksum (Flyway's CRC32, flywaysum.h),
+ * installed_by (the connecting user, as Flyway's is), execution_time in ms,
+ * success. installed_on is the table's default, now().
+ */
 static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
 {
 	(void)prev;
-	char msbuf[32];
+	char msbuf[32], sum[16];
 	snprintf(msbuf, sizeof msbuf, "%ld", ms);
-	const char *params[] = {m->repeatable ? NULL : m->version, m->name, up ? "SQL" : "UNDO_SQL", m->file, msbuf};
+	const char *script = !up && m->down_path ? path_base(m->down_path) : m->file;
+	const char *params[] = {m->repeatable ? NULL : m->version, m->name, up ? "SQL" : "UNDO_SQL", script, msbuf,
+				flyway_checksum(m, up, sum, sizeof sum)};
 	return query_run(db,
 			 "INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script,"
 			 " checksum, installed_by, execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1,"
-			 " $1, replace($2, '_', ' '), $3, $4, NULL, current_user, $5::int, true"
+			 " $1, replace($2, '_', ' '), $3, $4, $6::int, session_user, $5::int, true"
 			 " FROM public.flyway_schema_history",
-			 5, params, "update flyway_schema_history", NULL);
+			 6, params, "update flyway_schema_history", NULL);
 }
 
 static bool history_read(struct db *db, struct format_history *out)

@@ -90,6 +90,13 @@ bool format_history_ensure(struct db *db, const struct format *f);
 /* Read the old tool's table; out->found false when it is missing. */
 bool format_history_read(struct db *db, const struct format *f, struct format_history *out);
 
+/*
+ * validate's gap rule: true when next skips a version after prev, for a
+ * format with gap_warning. Timestamp versions (8 digits or more: 20240101,
+ * 20240101120000) are not counted: they skip by design.
+ */
+bool format_version_gap(const struct format *f, const char *prev, const char *next);
+
 /* ---- helpers for the format files */
 
 /* Is the line [p, eol) a comment "-- <word>..."? Returns what follows the word, else NULL. */

@@ -218,3 +218,50 @@ SQL
 	assert_contains "0003_blocks.sql: resuming at statement 5 (line 5)" "$TDIR/out" "resumed at the failed block"
 	assert_eq "1,2,3,4" "$(q app "select string_agg(a::text, ',' order by a) from t")" "each statement once"
 }
+
+# Flyway's checksum of a file, computed here independently (CRC32 of the UTF-8
+# lines without terminators, a leading BOM dropped, as a signed int).
+flyway_crc() {
+	python3 -c 'import sys, zlib
+d = open(sys.argv[1], "rb").read().decode("utf-8")
+d = d[1:] if d.startswith("\ufeff") else d
+c = 0
+for l in d.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    c = zlib.crc32(l.encode("utf-8"), c)
+print(c - (1 << 32) if c >= 1 << 31 else c)' "$1"
+}
+
+test_314_flyway_compat_row_columns() {
+	export PGINIT_MIGRATIONS_DIR=$FORMATS/flyway PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true
+	run_pginit run
+	expect_rc 0
+	local f n=0
+	for f in "$FORMATS"/flyway/V*.sql "$FORMATS"/flyway/R__*.sql; do
+		assert_eq "$(flyway_crc "$f")" \
+			"$(q app "select checksum from public.flyway_schema_history where script = '$(basename "$f")' order by installed_rank desc limit 1")" \
+			"Flyway's checksum of $(basename "$f")"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ] || fail "too few flyway files checked ($n)"
+	assert_eq "0" "$(q app "select count(*) from public.flyway_schema_history where checksum is null or description = ''
+		or installed_by <> 'postgres' or installed_on is null or execution_time < 0 or not success
+		or type <> 'SQL' or (version is null) <> (script like 'R\_\_%')")" "every column Flyway's validate and info read"
+	assert_eq "accounts" "$(q app "select description from public.flyway_schema_history where version = '1.1'")" "description as Flyway writes it"
+}
+
+test_315_validate_gap_rule() {
+	export PGINIT_SEEDS='' PGINIT_MIGRATIONS_DIR=$TDIR/gm
+	mkdir -p "$TDIR/gm"
+	for v in 20240101120000 20240305093000 20240610000000; do
+		printf 'SELECT 1;\n' >"$TDIR/gm/${v}_step.up.sql"
+	done
+	run_pginit validate --offline
+	expect_rc 0
+	assert_not_contains "gap in versions" "$TDIR/out" "timestamp versions skip by design"
+	rm "$TDIR"/gm/*
+	printf 'SELECT 1;\n' >"$TDIR/gm/1_a.up.sql"
+	printf 'SELECT 1;\n' >"$TDIR/gm/3_c.up.sql"
+	run_pginit validate --offline
+	expect_rc 0
+	assert_contains "gap in versions: 3 follows 1" "$TDIR/out" "integer versions still warn"
+}
