@@ -32,6 +32,7 @@ static const struct key global_keys[] = {
 	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables"},
 	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway"},
 	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape"},
+	{"migrations_run_as_admin", K_BOOL, C(migrations_run_as_admin), "PGINIT_MIGRATIONS_RUN_AS_ADMIN", "run every migration as the admin role, not the owner role (escape hatch: pg_dump output)"},
 	{"migrations_strict_transactions", K_BOOL, C(migrations_strict_transactions), "PGINIT_MIGRATIONS_STRICT_TRANSACTIONS", "only the directive takes a migration out of a transaction (no detection)"},
 	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
 	{"connection", K_GROUP, 0, NULL, "the admin connection"},

@@ -95,6 +95,7 @@ struct config {
 	char *default_profile;
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */
+	bool migrations_run_as_admin; /* escape hatch: migrations without SET ROLE owner */
 	bool migrations_strict_transactions; /* no detection of files that run outside a transaction */
 	struct kv placeholders;  /* the placeholders group: ${name} values */
 	/* Every placeholder a script sees (built-ins, the group, PGINIT_VAR_*; the first

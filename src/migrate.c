@@ -255,6 +255,44 @@ static bool one_record(struct db *db, void *arg, bool ran)
 static const char session_reset_sql[] = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; "
 					"UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES";
 
+/*
+ * After a 42501 (the transaction is over): name who owns the object, which
+ * the server's "must be owner of table x" does not, and the two ways out.
+ */
+static void hint_owner(struct db *db, const struct config *cfg, const char *errmsg)
+{
+	const char *p = strstr(errmsg, "must be owner of ");
+	if (strstr(errmsg, "must be member of role")) {
+		log_hint("the file gives an object to another role (pg_dump's ALTER ... OWNER TO): migrations run as %s; "
+			 "run it as the admin with '-- pginit:run-as admin' (or migrations_run_as_admin = true), or "
+			 "dump with --no-owner", cfg->owner.name);
+		return;
+	}
+	if (!p)
+		return;
+	p += strlen("must be owner of ");
+	const char *end = strstr(p, " [");
+	const char *name = end; /* the last word before the SQLSTATE: "table x", "materialized view x" */
+	while (name && name > p && name[-1] != ' ')
+		name--;
+	if (!end || name <= p)
+		return;
+	name--;
+	char *rel = xstrndup(name + 1, (size_t)(end - name - 1));
+	const char *params[] = {rel};
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass($1)",
+				       1, params, &err);
+	if (r && db_nrows(r) == 1)
+		log_hint("%s is owned by role %s, and migrations run as %s: hand it over (ALTER TABLE %s OWNER TO %s, "
+			 "or REASSIGN OWNED BY %s TO %s, as the admin), or run this file as the admin with "
+			 "'-- pginit:run-as admin'", rel, db_get(r, 0, 0), cfg->owner.name, rel, cfg->owner.name,
+			 db_get(r, 0, 0), cfg->owner.name);
+	db_result_free(r);
+	db_error_clear(&err);
+	free(rel);
+}
+
 /* Run one direction of one migration and record it; *ms its duration. */
 static bool run_one(struct db *db, const struct config *cfg, const struct migration_set *set,
 		    const struct migration *m, bool down, long run_id, long *ms)
@@ -275,10 +313,17 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	if (o.s.no_tx_why)
 		log_info("%s runs outside a transaction, as its old tool ran it (%s); "
 			 "migrations_strict_transactions = true turns this off", o.s.name, o.s.no_tx_why);
-	struct txn t = {.transaction = !o.s.no_transaction, .role = cfg->owner.name, .timeouts = cfg->profile,
+	bool as_admin = o.s.run_as_admin || cfg->migrations_run_as_admin;
+	if (as_admin)
+		log_info("%s runs as the admin role, not %s (%s)", o.s.name, cfg->owner.name,
+			 o.s.run_as_admin ? "-- pginit:run-as admin" : "migrations_run_as_admin");
+	struct txn t = {.transaction = !o.s.no_transaction, .role = as_admin ? NULL : cfg->owner.name,
+			.timeouts = cfg->profile,
 			.work = one_work, .record = one_record, .arg = &o};
 	bool ran, ok = txn_run(db, &t, &ran);
 	*ms = o.ms;
+	if (!ran && !sig_caught() && o.errmsg && strstr(o.errmsg, "[42501]"))
+		hint_owner(db, cfg, o.errmsg);
 	if (!t.transaction && !ran && !sig_caught())
 		log_hint("%s ran outside a transaction: the statements before the failing one stay applied; "
 			 "fix the failing statement and run again: pginit resumes there if the ones before it are "
@@ -309,7 +354,7 @@ bool migrate_apply(struct db *db, const struct config *cfg, const struct migrati
 		log_info("migrations (%s): %d applied, nothing to do", set->format->name, set->n);
 		return true;
 	}
-	if (cfg->migrations_compat && !format_history_ensure(db, set->format))
+	if (cfg->migrations_compat && !format_history_ensure(db, set->format, cfg->owner.name))
 		return false;
 	for (int k = 0; k < plan->n_pending; k++) {
 		const struct migration *m = &set->items[plan->pending[k]];
@@ -360,7 +405,7 @@ bool migrate_rollback(struct db *db, const struct config *cfg, const struct migr
 	bool ok = true;
 	if (n == 0)
 		log_info("nothing to roll back");
-	if (cfg->migrations_compat && n > 0 && !format_history_ensure(db, set->format))
+	if (cfg->migrations_compat && n > 0 && !format_history_ensure(db, set->format, cfg->owner.name))
 		ok = false;
 	for (int k = 0; ok && k < n; k++) {
 		const struct migration *m = &set->items[targets[k]];
@@ -386,7 +431,9 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 			script_free(&s);
 			continue;
 		}
-		char *set_role = txn_set_role_sql(NULL, cfg->owner.name, !s.no_transaction);
+		bool as_admin = s.run_as_admin || cfg->migrations_run_as_admin;
+		char *set_role = as_admin ? xstrdup("-- (as the admin role: no SET ROLE)")
+					  : txn_set_role_sql(NULL, cfg->owner.name, !s.no_transaction);
 		printf("\n-- [%d/%d] %s (version %s%s%s%s)\n", k + 1, plan->n_pending, m->file, m->version,
 		       s.no_transaction ? ", no transaction" : "", s.no_tx_why ? ": " : "", s.no_tx_why ? s.no_tx_why : "");
 		printf("%s;\n", session_reset_sql);

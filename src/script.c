@@ -117,10 +117,12 @@ static bool parse_directives(struct script *s, const char *p, const char *end, i
 					n--;
 				if (n == 14 && strncmp(w, "no-transaction", 14) == 0) {
 					s->no_transaction = true;
+				} else if (n == 12 && strncmp(w, "run-as admin", 12) == 0) {
+					s->run_as_admin = true;
 				} else {
 					log_error_at(&(struct log_where){.file = s->path, .line = line},
 						     "unknown directive '-- pginit:%.*s'", (int)n, w);
-					log_hint("known directives: -- pginit:no-transaction");
+					log_hint("known directives: -- pginit:no-transaction, -- pginit:run-as admin");
 					return false;
 				}
 			}
@@ -130,6 +132,81 @@ static bool parse_directives(struct script *s, const char *p, const char *end, i
 		p = eol + 1;
 		line++;
 	}
+	return true;
+}
+
+/* A line "\restrict KEY" or "\unrestrict KEY" at p (pg_dump's); its length with the newline, else 0. */
+static size_t restrict_line(const char *p, const char *end)
+{
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	size_t n = (size_t)((eol ? eol : end) - p);
+	size_t w = n >= 10 && strncmp(p, "\\restrict ", 10) == 0 ? 10 : n >= 12 && strncmp(p, "\\unrestrict ", 12) == 0 ? 12 : 0;
+	if (!w)
+		return 0;
+	size_t k = w;
+	while (k < n && isalnum((unsigned char)p[k]))
+		k++;
+	while (k < n && (p[k] == ' ' || p[k] == '\r'))
+		k++;
+	return k == n && k > w ? n + (eol ? 1 : 0) : 0;
+}
+
+/*
+ * psql meta-commands at the start of a statement: pg_dump's \restrict and
+ * \unrestrict lines are skipped (they only guard psql against the dump); any
+ * other is refused, naming it, since the server would answer with a syntax error.
+ */
+static bool skip_meta_commands(struct script *s)
+{
+	int kept = 0;
+	for (int i = 0; i < s->sql.n; i++) {
+		struct sql_stmt st = s->sql.stmts[i], orig = st;
+		bool meta = false;
+		for (;;) {
+			/* blanks and line comments before it (pg_dump's header and footer) */
+			while (st.len && (isspace((unsigned char)*st.text) ||
+					  (st.len >= 2 && st.text[0] == '-' && st.text[1] == '-'))) {
+				if (*st.text == '-') {
+					while (st.len && *st.text != '\n') {
+						st.text++;
+						st.len--;
+					}
+					continue;
+				}
+				if (*st.text == '\n') {
+					st.line++;
+					st.col = 1;
+				} else {
+					st.col++;
+				}
+				st.text++;
+				st.len--;
+			}
+			size_t n = st.len && *st.text == '\\' ? restrict_line(st.text, st.text + st.len) : 0;
+			if (!n)
+				break;
+			meta = true;
+			st.text += n;
+			st.len -= n;
+			st.line++;
+			st.col = 1;
+		}
+		if (st.len && *st.text == '\\') {
+			size_t w = 1;
+			while (w < st.len && isalpha((unsigned char)st.text[w]))
+				w++;
+			log_error_at(&(struct log_where){.file = s->path, .line = st.line, .col = st.col},
+				     "psql meta-command '%.*s' is not supported", (int)w, st.text);
+			log_hint("pginit sends SQL to the server, not psql commands; only pg_dump's \\restrict and "
+				 "\\unrestrict lines are skipped: remove the line or write it as SQL");
+			return false;
+		}
+		if (!meta) /* the usual case: the statement as the splitter found it */
+			s->sql.stmts[kept++] = orig;
+		else if (st.len || st.copy_data)
+			s->sql.stmts[kept++] = st;
+	}
+	s->sql.n = kept;
 	return true;
 }
 
@@ -277,6 +354,8 @@ bool script_load_part(const char *path, const struct script_part *part, const st
 		log_hint("the SQL text ends inside the construct that starts here");
 		return false;
 	}
+	if (!skip_meta_commands(s))
+		return false;
 	s->first = 0;
 	s->last = s->sql.n;
 	/* Outside a transaction the file's own BEGIN/COMMIT are what it asks for: keep them. */
@@ -322,7 +401,8 @@ static const char *hint_for(const char *sqlstate)
 			  "retry when it is quiet or raise migration_lock_timeout for this profile"},
 		{"57014", "the statement ran past migration_statement_timeout (or pginit was interrupted); "
 			  "raise it for this profile or make the change in smaller steps"},
-		{"42501", "migrations run as the owner role (SET ROLE); superuser-only statements belong in initdb.d/"},
+		{"42501", "migrations run as the owner role (SET ROLE): an object of another role, or a superuser-only "
+			  "statement, needs the admin: initdb.d/, or '-- pginit:run-as admin' for this file"},
 		{"42P07", "the object already exists: was it created outside migrations? use IF NOT EXISTS "
 			  "or remove it first"},
 		{"42710", "the object already exists: use IF NOT EXISTS or CREATE OR REPLACE"},

@@ -6,7 +6,10 @@
  * into LF, so a change of line endings is not drift but any other edit is.
  * Directives: comment lines `-- pginit:<word>` before the first statement;
  * `-- pginit:no-transaction` runs the file statement by statement outside a
- * transaction. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
+ * transaction; `-- pginit:run-as admin` runs it as the connecting (admin)
+ * role instead of the owner role (the escape hatch for pg_dump output).
+ * pg_dump's `\restrict KEY` / `\unrestrict KEY` lines (psql meta-commands,
+ * pg_dump >= 15.14) are skipped; any other backslash command is an error. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
  * twice: those two statements are dropped and pginit's own transaction used.
  *
  * Unless the part asks for the strict rule, loading also finds what the old
@@ -38,6 +41,7 @@ struct script {
 	char *sql_text;   /* the part that runs, placeholders replaced; statements point here */
 	size_t sql_len;
 	bool no_transaction;
+	bool run_as_admin; /* -- pginit:run-as admin: no SET ROLE owner */
 	char *no_tx_why;  /* detected: why it runs outside a transaction ("line 3: VACUUM ..."); NULL otherwise */
 	struct sql_script sql;
 	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */

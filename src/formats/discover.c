@@ -168,12 +168,26 @@ bool format_version_gap(const struct format *f, const char *prev, const char *ne
 	return parse_long(prev, &a) && parse_long(next, &b) && b > a + 1;
 }
 
-bool format_history_ensure(struct db *db, const struct format *f)
+bool format_history_ensure(struct db *db, const struct format *f, const char *owner)
 {
 	if (!f->history_table)
 		return true;
+	const char *params[] = {f->history_table};
+	struct db_result *r = NULL;
 	char *what = xasprintf("create %s for %s compatibility", f->history_table, f->name);
-	bool ok = query_exec(db, f->history_ddl, what);
+	bool ok = query_run(db, "SELECT to_regclass($1) IS NULL", 1, params, what, &r);
+	bool created = ok && strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	ok = ok && query_exec(db, f->history_ddl, what);
+	/* Ours: the owner role's, as the old tool's table was its migrating role's, so a
+	 * migration running as the owner can ALTER it. One the old tool made stays its. */
+	if (ok && created && owner) {
+		char *q = db_ident(db, owner);
+		char *sql = xasprintf("ALTER TABLE %s OWNER TO %s", f->history_table, q);
+		ok = query_exec(db, sql, what);
+		free(sql);
+		free(q);
+	}
 	free(what);
 	return ok;
 }

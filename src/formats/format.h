@@ -85,8 +85,13 @@ const struct format *format_by_name(const char *name);
 /* "native, golang-migrate, ...": for error messages. Static storage. */
 const char *format_names(void);
 
-/* Create the old tool's table if it is missing (nothing for native). */
-bool format_history_ensure(struct db *db, const struct format *f);
+/*
+ * Create the old tool's table if it is missing (nothing for native), owned by
+ * owner (NULL: the connecting role), as the old tool's own table belongs to the
+ * role that migrates: a migration that alters it (running as the owner role)
+ * can. A table that exists is left as it is.
+ */
+bool format_history_ensure(struct db *db, const struct format *f, const char *owner);
 /* Read the old tool's table; out->found false when it is missing. */
 bool format_history_read(struct db *db, const struct format *f, struct format_history *out);
 

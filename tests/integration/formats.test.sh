@@ -265,3 +265,54 @@ test_315_validate_gap_rule() {
 	expect_rc 0
 	assert_contains "gap in versions: 3 follows 1" "$TDIR/out" "integer versions still warn"
 }
+
+test_316_pg_dump_meta_commands_and_run_as_admin() {
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS='' PGINIT_SCHEMAS=public PGINIT_EXTENSIONS=''
+	new_mig 0001_dump.sql <<'SQL'
+--
+-- PostgreSQL database dump
+--
+
+\restrict aB3dE5fG7hI9
+
+SET statement_timeout = 0;
+CREATE TABLE public.invoice (id int);
+COPY public.invoice (id) FROM stdin;
+1
+2
+\.
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict aB3dE5fG7hI9
+
+SQL
+	run_pginit run
+	expect_rc 0
+	assert_eq "2" "$(q app "select count(*) from public.invoice")" "the dump applied, \\restrict lines skipped"
+	# other psql meta-commands stay an error, before anything runs
+	new_mig 0002_meta.sql <<'SQL'
+CREATE TABLE public.other (id int);
+\connect other
+SQL
+	run_pginit run
+	expect_rc 11
+	assert_contains "0002_meta.sql:2:1: psql meta-command '\\connect' is not supported" "$TDIR/out" "meta-command named"
+	assert_eq "" "$(q app "select to_regclass('public.other')")" "nothing applied"
+	rm "$TDIR/mig/0002_meta.sql"
+	# pg_dump's owners: 42501 as the owner role, with a hint naming the owner; the directive is the way out
+	q app "create table public.legacy (id int); alter table public.legacy owner to postgres" >/dev/null
+	new_mig 0002_owner.sql <<'SQL'
+ALTER TABLE public.legacy ADD COLUMN note text;
+SQL
+	run_pginit run
+	expect_rc 8
+	assert_contains "hint: legacy is owned by role postgres, and migrations run as app_owner" "$TDIR/out" "owner named"
+	printf -- '-- pginit:run-as admin\nALTER TABLE public.legacy ADD COLUMN note text;\n' >"$TDIR/mig/0002_owner.sql"
+	run_pginit run
+	expect_rc 0
+	assert_contains "0002_owner.sql runs as the admin role, not app_owner (-- pginit:run-as admin)" "$TDIR/out" "said so"
+	assert_eq "note" "$(q app "select attname from pg_attribute where attrelid = 'public.legacy'::regclass and attnum = 2")" "applied as the admin"
+}
