@@ -130,6 +130,7 @@ struct one {
 	struct script s;
 	bool down;
 	const char *prev; /* the version below (golang-migrate's table keeps only the current one) */
+	const char *compat_table; /* the old tool's table (migrations_compat), quoted; NULL: none */
 	long run_id;
 	char sum[65];
 	char *errmsg;
@@ -238,8 +239,8 @@ static bool one_record(struct db *db, void *arg, bool ran)
 	    !ledger_progress_clear(db, o->cfg->ledger_schema, one_script(o), one_kind(o)))
 		return false;
 	return ledger_record_migration(db, o->cfg->ledger_schema, &row) &&
-	       (!ran || !o->cfg->migrations_compat || !o->set->format->history_record ||
-		o->set->format->history_record(db, m, o->prev, o->ms, !o->down));
+	       (!ran || !o->compat_table || !o->set->format->history_record ||
+		o->set->format->history_record(db, o->compat_table, m, o->prev, o->ms, !o->down));
 }
 
 /*
@@ -295,9 +296,9 @@ static void hint_owner(struct db *db, const struct config *cfg, const char *errm
 
 /* Run one direction of one migration and record it; *ms its duration. */
 static bool run_one(struct db *db, const struct config *cfg, const struct migration_set *set,
-		    const struct migration *m, bool down, long run_id, long *ms)
+		    const struct migration *m, bool down, long run_id, const char *compat_table, long *ms)
 {
-	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id};
+	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id, .compat_table = compat_table};
 	*ms = 0;
 	if (!migrate_load(m, down, cfg->vars, &o.s) || !script_file_checksum(m->path, o.sum)) {
 		script_free(&o.s);
@@ -333,6 +334,16 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	return ok;
 }
 
+/* With migrations_compat: where the old tool's table is (created if missing), in *table. */
+static bool compat_table(struct db *db, const struct config *cfg, const struct migration_set *set, char **table)
+{
+	*table = NULL;
+	if (!cfg->migrations_compat || !set->format->history_table)
+		return true;
+	*table = format_history_name(db, set->format, cfg->migrations_compat_table);
+	return *table && format_history_ensure(db, set->format, *table, cfg->owner.name);
+}
+
 bool migrate_check(const struct migration_set *set, const struct plan *plan, const struct kv *vars)
 {
 	bool ok = true;
@@ -354,23 +365,27 @@ bool migrate_apply(struct db *db, const struct config *cfg, const struct migrati
 		log_info("migrations (%s): %d applied, nothing to do", set->format->name, set->n);
 		return true;
 	}
-	if (cfg->migrations_compat && !format_history_ensure(db, set->format, cfg->owner.name))
+	char *table = NULL;
+	if (!compat_table(db, cfg, set, &table))
 		return false;
-	for (int k = 0; k < plan->n_pending; k++) {
+	bool ok = true;
+	for (int k = 0; ok && k < plan->n_pending; k++) {
 		const struct migration *m = &set->items[plan->pending[k]];
 		if (plan->state[plan->pending[k]] == M_FAILED)
 			log_warn("%s failed outside a transaction earlier; running it again", m->file);
 		long ms = 0;
-		if (!run_one(db, cfg, set, m, false, run_id, &ms) || sig_caught()) {
+		if (!run_one(db, cfg, set, m, false, run_id, table, &ms) || sig_caught()) {
 			if (!sig_caught())
 				log_info("%s failed after %ld ms; %d of %d pending applied, the rest not attempted", m->file, ms,
 					 *applied, plan->n_pending);
-			return false;
+			ok = false;
+			break;
 		}
 		(*applied)++;
 		log_progress("migrate", k + 1, plan->n_pending, m->file, ms, -1);
 	}
-	return true;
+	free(table);
+	return ok;
 }
 
 bool migrate_rollback_targets(const struct migration_set *set, const struct ledger_migration *history,
@@ -405,12 +420,13 @@ bool migrate_rollback(struct db *db, const struct config *cfg, const struct migr
 	bool ok = true;
 	if (n == 0)
 		log_info("nothing to roll back");
-	if (cfg->migrations_compat && n > 0 && !format_history_ensure(db, set->format, cfg->owner.name))
+	char *table = NULL;
+	if (n > 0 && !compat_table(db, cfg, set, &table))
 		ok = false;
 	for (int k = 0; ok && k < n; k++) {
 		const struct migration *m = &set->items[targets[k]];
 		long ms = 0;
-		ok = run_one(db, cfg, set, m, true, run_id, &ms) && !sig_caught();
+		ok = run_one(db, cfg, set, m, true, run_id, table, &ms) && !sig_caught();
 		if (ok) {
 			(*rolled_back)++;
 			log_progress("rollback", k + 1, n, m->file, ms, -1);
@@ -418,6 +434,7 @@ bool migrate_rollback(struct db *db, const struct config *cfg, const struct migr
 	}
 	if (*rolled_back > 0 && !ledger_reset_repeatables(db, cfg->ledger_schema, run_id))
 		ok = false;
+	free(table);
 	return ok;
 }
 

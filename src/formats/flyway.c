@@ -107,7 +107,7 @@ static const char *flyway_checksum(const struct migration *m, bool up, char *sum
  * installed_by (the connecting user, as Flyway's is), execution_time in ms,
  * success. installed_on is the table's default, now().
  */
-static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
+static bool history_record(struct db *db, const char *table, const struct migration *m, const char *prev, long ms, bool up)
 {
 	(void)prev;
 	char msbuf[32], sum[16];
@@ -115,21 +115,21 @@ static bool history_record(struct db *db, const struct migration *m, const char 
 	const char *script = !up && m->down_path ? path_base(m->down_path) : m->file;
 	const char *params[] = {m->repeatable ? NULL : m->version, m->name, up ? "SQL" : "UNDO_SQL", script, msbuf,
 				flyway_checksum(m, up, sum, sizeof sum)};
-	return query_run(db,
-			 "INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script,"
+	return format_query(db, table,
+			 "INSERT INTO {T} (installed_rank, version, description, type, script,"
 			 " checksum, installed_by, execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1,"
 			 " $1, replace($2, '_', ' '), $3, $4, $6::int, session_user, $5::int, true"
-			 " FROM public.flyway_schema_history",
+			 " FROM {T}",
 			 6, params, "update flyway_schema_history", NULL);
 }
 
-static bool history_read(struct db *db, struct format_history *out)
+static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
 	struct db_result *r = NULL;
-	if (!query_run(db,
-		       "SELECT coalesce(version, replace(description, ' ', '_')), type FROM public.flyway_schema_history"
+	if (!format_query(db, table,
+		       "SELECT coalesce(version, replace(description, ' ', '_')), type FROM {T}"
 		       " WHERE success AND type NOT LIKE 'UNDO%' ORDER BY installed_rank",
-		       0, NULL, "read public.flyway_schema_history", &r))
+		       0, NULL, "read the old tool's table", &r))
 		return false;
 	for (int i = 0; i < db_nrows(r); i++) {
 		const char *v = db_get(r, i, 0);
@@ -154,14 +154,14 @@ const struct format format_flyway = {
 	.detect_name = detect_name,
 	.no_transaction = no_transaction,
 	.new_files = new_files,
-	.history_table = "public.flyway_schema_history",
+	.history_table = "flyway_schema_history",
 	/* Flyway's own DDL (PostgreSQLDatabase.getRawCreateScript). */
-	.history_ddl = "CREATE TABLE IF NOT EXISTS public.flyway_schema_history (installed_rank integer NOT NULL"
+	.history_ddl = "CREATE TABLE IF NOT EXISTS {T} (installed_rank integer NOT NULL"
 		       " CONSTRAINT flyway_schema_history_pk PRIMARY KEY, version varchar(50), description varchar(200)"
 		       " NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer,"
 		       " installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),"
 		       " execution_time integer NOT NULL, success boolean NOT NULL);"
-		       " CREATE INDEX IF NOT EXISTS flyway_schema_history_s_idx ON public.flyway_schema_history (success)",
+		       " CREATE INDEX IF NOT EXISTS flyway_schema_history_s_idx ON {T} (success)",
 	.history_record = history_record,
 	.history_read = history_read,
 };

@@ -71,11 +71,17 @@ struct format {
 	/* `pginit new`: the up file, the down file (or NULL) and the up body. Caller frees. */
 	void (*new_files)(const struct format_new *in, char **up, char **down, char **body);
 
-	/* The old tool's table: NULL when the format has none (native). */
+	/*
+	 * The old tool's table: NULL when the format has none (native).
+	 * history_table is its default name (unqualified); the SQL (history_ddl
+	 * and what record/read send through format_query) writes {T} for the
+	 * quoted, qualified name and {L} for it as a string literal.
+	 */
 	const char *history_table;
 	const char *history_ddl;
-	bool (*history_record)(struct db *db, const struct migration *m, const char *prev, long ms, bool up);
-	bool (*history_read)(struct db *db, struct format_history *out);
+	bool (*history_record)(struct db *db, const char *table, const struct migration *m, const char *prev, long ms,
+			       bool up);
+	bool (*history_read)(struct db *db, const char *table, struct format_history *out);
 };
 
 /* The formats; NULL-terminated. */
@@ -86,14 +92,28 @@ const struct format *format_by_name(const char *name);
 const char *format_names(void);
 
 /*
- * Create the old tool's table if it is missing (nothing for native), owned by
- * owner (NULL: the connecting role), as the old tool's own table belongs to the
- * role that migrates: a migration that alters it (running as the owner role)
- * can. A table that exists is left as it is.
+ * Where the old tool's table is, as that tool would look for it: configured
+ * (migrations_compat_table: "table" or "schema.table"; NULL: the format's
+ * default name), in the first schema of the connection's search_path
+ * (current_schema(), which golang-migrate and dbmate use, and where goose's
+ * and Flyway's unqualified names resolve) unless the name has its own. The
+ * quoted qualified name, or NULL for native or on a failed query (logged).
+ * Caller frees.
  */
-bool format_history_ensure(struct db *db, const struct format *f, const char *owner);
+char *format_history_name(struct db *db, const struct format *f, const char *configured);
+
+/*
+ * Create the old tool's table (table: from format_history_name) if it is
+ * missing, owned by owner (NULL: the connecting role), as the old tool's own
+ * table belongs to the role that migrates: a migration that alters it (running
+ * as the owner role) can. A table that exists is left as it is.
+ */
+bool format_history_ensure(struct db *db, const struct format *f, const char *table, const char *owner);
 /* Read the old tool's table; out->found false when it is missing. */
-bool format_history_read(struct db *db, const struct format *f, struct format_history *out);
+bool format_history_read(struct db *db, const struct format *f, const char *table, struct format_history *out);
+/* query_run with {T}/{L} in sql replaced by the table's name (see struct format). */
+bool format_query(struct db *db, const char *table, const char *sql, int n, const char *const *params, const char *what,
+		  struct db_result **keep);
 
 /*
  * validate's gap rule: true when next skips a version after prev, for a

@@ -316,3 +316,32 @@ SQL
 	assert_contains "0002_owner.sql runs as the admin role, not app_owner (-- pginit:run-as admin)" "$TDIR/out" "said so"
 	assert_eq "note" "$(q app "select attname from pg_attribute where attrelid = 'public.legacy'::regclass and attnum = 2")" "applied as the admin"
 }
+
+test_317_compat_table_place_and_owner() {
+	# schema legacy made by bootstrap (owned by the owner role), as a team's own schema is
+	export PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true PGINIT_MIGRATIONS_DIR=$TDIR/gm PGINIT_SCHEMAS=public,legacy
+	mkdir -p "$TDIR/gm"
+	printf 'CREATE TABLE public.a (id int);\n' >"$TDIR/gm/1_a.up.sql"
+	# a migration that alters the old tool's table, unqualified, as golang-migrate's users do
+	printf 'ALTER TABLE schema_migrations ADD COLUMN applied_at timestamptz NOT NULL DEFAULT now();\n' >"$TDIR/gm/2_b.up.sql"
+	# the first schema of the search_path (here the connection's, as a URL's search_path gives it)
+	PGOPTIONS='-c search_path=legacy,public' run_pginit run
+	expect_rc 0
+	assert_eq "legacy.schema_migrations:app_owner" \
+		"$(q app "select c.oid::regclass || ':' || pg_get_userbyid(relowner) from pg_class c where relname = 'schema_migrations' and relnamespace = 'legacy'::regnamespace")" \
+		"in the first schema of the search_path, owned by the owner role"
+	assert_eq "2|f" "$(q app "select version, dirty from legacy.schema_migrations")" "golang-migrate's shape, with the migration's column"
+	assert_eq "" "$(q app "select to_regclass('public.schema_migrations')")" "nothing in public"
+	# a configured name (x-migrations-table), with its own schema
+	q postgres "drop database app" >/dev/null
+	printf 'ALTER TABLE legacy.gm_versions ADD COLUMN applied_at timestamptz NOT NULL DEFAULT now();\n' >"$TDIR/gm/2_b.up.sql"
+	PGINIT_MIGRATIONS_COMPAT_TABLE=legacy.gm_versions run_pginit run
+	expect_rc 0
+	assert_eq "2:app_owner" "$(q app "select version || ':' || (select pg_get_userbyid(relowner) from pg_class where oid = 'legacy.gm_versions'::regclass) from legacy.gm_versions")" "configured table"
+	q app "drop schema pginit cascade" >/dev/null
+	PGINIT_MIGRATIONS_COMPAT_TABLE=legacy.gm_versions run_pginit import
+	expect_rc 0
+	run_pginit import
+	expect_rc 11
+	assert_contains "no golang-migrate history table \"public\".\"schema_migrations\"" "$TDIR/out" "import says where it looked"
+}
