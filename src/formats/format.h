@@ -12,9 +12,10 @@
  * every migration pginit applies or rolls back is also written, in the same
  * transaction, to the old tool's own table in that tool's shape, so scripts
  * that read it, and the old tool itself, keep working; import reads the same
- * table to adopt a database the old tool migrated. The tables live in schema
- * public, where each tool puts them by default. Functions log their failures
- * once and return false.
+ * table to adopt a database the old tool migrated. The table is where that
+ * tool puts it (format_history_name: its name, or migrations_compat_table, in
+ * the first schema of the search_path). Functions log their failures once and
+ * return false.
  */
 #ifndef PGINIT_FORMAT_H
 #define PGINIT_FORMAT_H
