@@ -3,7 +3,7 @@
  * U<version>__description.sql (its undo), R__description.sql (repeatable: runs
  * again whenever it changes, after the versioned ones); a script runs outside
  * a transaction when its <script>.conf says executeInTransaction=false. Its
- * table public.flyway_schema_history has one row per step, ranked.
+ * table flyway_schema_history (format_history_name says where) has one row per step, ranked.
  */
 #include "formats/format.h"
 

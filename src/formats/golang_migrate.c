@@ -1,6 +1,6 @@
 /*
  * golang-migrate — N_description.up.sql / N_description.down.sql; each file
- * is one part. Its table public.schema_migrations(version bigint, dirty
+ * is one part. Its table schema_migrations (format_history_name says where)(version bigint, dirty
  * boolean) holds one row: the current version (TRUNCATE + INSERT on every
  * step), dirty when a migration failed half-way.
  */
