@@ -1,7 +1,7 @@
 /*
  * dbmate — VERSION_description.sql (a timestamp, by convention) with
  * `-- migrate:up [transaction:false]` and `-- migrate:down` sections. Its
- * table schema_migrations (format_history_name says where)(version varchar) has one row per applied
+ * table schema_migrations(version varchar; format_history_name says where) has one row per applied
  * version.
  */
 #include "formats/format.h"

@@ -2,8 +2,8 @@
  * goose — NNNNN_description.sql with `-- +goose Up` / `-- +goose Down`,
  * StatementBegin/End blocks (split by sqlsplit.c under SQLSPLIT_GOOSE) and
  * `-- +goose NO TRANSACTION` for the whole file; annotations match in any
- * case. Its table goose_db_version (format_history_name says where) has one row per step (is_applied),
- * plus the (0, true) row goose inserts when it creates it.
+ * case. Its table goose_db_version (format_history_name says where) has one
+ * row per step (is_applied), plus the (0, true) row goose inserts when it creates it.
  */
 #include "formats/format.h"
 
