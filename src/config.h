@@ -95,6 +95,9 @@ struct config {
 	char *default_profile;
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */
+	char *migrations_compat_table; /* the old tool's table ("name" or "schema.name"), or NULL */
+	bool migrations_run_as_admin; /* escape hatch: migrations without SET ROLE owner */
+	bool migrations_strict_transactions; /* no detection of files that run outside a transaction */
 	struct kv placeholders;  /* the placeholders group: ${name} values */
 	/* Every placeholder a script sees (built-ins, the group, PGINIT_VAR_*; the first
 	 * match wins), set by the command before it runs and owned by it; NULL: none. */

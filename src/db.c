@@ -506,6 +506,12 @@ int db_backend_pid(const struct db *db)
 	return PQbackendPID(db->conn);
 }
 
+bool db_in_transaction(const struct db *db)
+{
+	PGTransactionStatusType t = PQtransactionStatus(db->conn);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
 void db_set_context(struct db *db, const char *label)
 {
 	db->label = label;

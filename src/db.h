@@ -64,6 +64,8 @@ void db_close(struct db *db);
 int db_server_version(const struct db *db);
 /* The server process id of this session (pg_backend_pid()). */
 int db_backend_pid(const struct db *db);
+/* The session is inside a transaction block (open, or failed and waiting for ROLLBACK). */
+bool db_in_transaction(const struct db *db);
 /* Label used in notice log lines ("0003_events.sql"); NULL to clear. Not copied. */
 void db_set_context(struct db *db, const char *label);
 

@@ -74,7 +74,16 @@ static const char ddl[] =
 	"  rows bigint NOT NULL,\n"
 	"  execution_ms bigint NOT NULL,\n"
 	"  run_id bigint REFERENCES %1$s.init_log (id) ON DELETE SET NULL);\n"
-	"CREATE INDEX IF NOT EXISTS seed_history_file ON %1$s.seed_history (set_name, name, id);\n";
+	"CREATE INDEX IF NOT EXISTS seed_history_file ON %1$s.seed_history (set_name, name, id);\n"
+	"CREATE TABLE IF NOT EXISTS %1$s.migration_progress (\n"
+	"  script text NOT NULL,\n"
+	"  kind text NOT NULL,\n"
+	"  version text NOT NULL,\n"
+	"  statements integer NOT NULL,\n"
+	"  prefix_checksum text NOT NULL,\n"
+	"  updated_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  run_id bigint REFERENCES %1$s.init_log (id) ON DELETE SET NULL,\n"
+	"  PRIMARY KEY (script, kind));\n";
 
 static char *sql_for(struct db *db, const char *schema, const char *fmt)
 {
@@ -501,4 +510,44 @@ void ledger_runs_free(struct ledger_run_row *r, int n)
 		free(r[i].error);
 	}
 	free(r);
+}
+
+bool ledger_progress_get(struct db *db, const char *schema, const char *script, const char *kind, int *statements,
+			 char prefix_checksum[65])
+{
+	const char *params[] = {script, kind};
+	struct db_result *r = NULL;
+	*statements = 0;
+	prefix_checksum[0] = '\0';
+	if (!exec_params(db, schema,
+			 "SELECT statements, prefix_checksum FROM %1$s.migration_progress WHERE script = $1 AND kind = $2",
+			 2, params, "read migration_progress", &r))
+		return false;
+	if (db_nrows(r) > 0) {
+		*statements = atoi(db_get(r, 0, 0));
+		snprintf(prefix_checksum, 65, "%s", db_get(r, 0, 1));
+	}
+	db_result_free(r);
+	return true;
+}
+
+bool ledger_progress_set(struct db *db, const char *schema, const struct ledger_progress *p)
+{
+	char n[32], id[32];
+	fmt_long(n, sizeof n, p->statements);
+	fmt_long(id, sizeof id, p->run_id);
+	const char *params[] = {p->script, p->kind, p->version, n, p->prefix_checksum, p->run_id > 0 ? id : NULL};
+	return exec_params(db, schema,
+			   "INSERT INTO %1$s.migration_progress (script, kind, version, statements, prefix_checksum, run_id)"
+			   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (script, kind) DO UPDATE SET"
+			   " version = EXCLUDED.version, statements = EXCLUDED.statements,"
+			   " prefix_checksum = EXCLUDED.prefix_checksum, updated_at = now(), run_id = EXCLUDED.run_id",
+			   6, params, "record progress in migration_progress", NULL);
+}
+
+bool ledger_progress_clear(struct db *db, const char *schema, const char *script, const char *kind)
+{
+	const char *params[] = {script, kind};
+	return exec_params(db, schema, "DELETE FROM %1$s.migration_progress WHERE script = $1 AND kind = $2", 2, params,
+			   "clear migration_progress", NULL);
 }

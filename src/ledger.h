@@ -104,6 +104,23 @@ struct ledger_migration_row {
 /* Insert a history row; runs in the caller's transaction, if any. */
 bool ledger_record_migration(struct db *db, const char *schema, const struct ledger_migration_row *row);
 
+/*
+ * Progress of a file that runs outside one transaction (migration_progress):
+ * how many of its statements took effect, and the checksum of their text, so
+ * that the next run resumes at the failed statement when they are unchanged.
+ * One row per file and kind (migration, rollback); cleared when the file
+ * succeeds. statements 0 and "" when there is none.
+ */
+struct ledger_progress {
+	const char *script, *kind, *version, *prefix_checksum;
+	long statements;
+	long run_id;
+};
+bool ledger_progress_get(struct db *db, const char *schema, const char *script, const char *kind, int *statements,
+			 char prefix_checksum[65]);
+bool ledger_progress_set(struct db *db, const char *schema, const struct ledger_progress *p);
+bool ledger_progress_clear(struct db *db, const char *schema, const char *script, const char *kind);
+
 struct ledger_seed {
 	char *set;
 	char *name;

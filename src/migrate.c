@@ -130,13 +130,56 @@ struct one {
 	struct script s;
 	bool down;
 	const char *prev; /* the version below (golang-migrate's table keeps only the current one) */
+	const char *compat_table; /* the old tool's table (migrations_compat), quoted; NULL: none */
 	long run_id;
 	char sum[65];
 	char *errmsg;
 	long rows;
 	int64_t t0;
 	long ms;
+	int from; /* the first statement to run: > s.first when resuming */
 };
+
+static const char *one_script(const struct one *o)
+{
+	return o->down && o->m->down_path ? path_base(o->m->down_path) : o->m->file;
+}
+
+static const char *one_kind(const struct one *o)
+{
+	return o->down ? "rollback" : "migration";
+}
+
+/*
+ * A resume point of a file outside a transaction: statements [first, next)
+ * took effect. Written as the admin (the owner role cannot reach the ledger),
+ * then the file's role is put back, whatever it set itself.
+ */
+static bool one_progress(struct db *db, void *arg, int next)
+{
+	struct one *o = arg;
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, "SELECT current_setting('role')", 0, NULL, &err);
+	if (!r) {
+		log_error("unable to read the current role: %s", err.message);
+		db_error_clear(&err);
+		return false;
+	}
+	char *role = xstrdup(db_get(r, 0, 0));
+	db_result_free(r);
+	char sum[65];
+	script_prefix_checksum(&o->s, next, sum);
+	struct ledger_progress p = {.script = one_script(o), .kind = one_kind(o), .version = o->m->version,
+				    .prefix_checksum = sum, .statements = next - o->s.first, .run_id = o->run_id};
+	bool ok = script_simple(db, "RESET ROLE") && ledger_progress_set(db, o->cfg->ledger_schema, &p);
+	if (ok && strcmp(role, "none") != 0) {
+		char *set_role = txn_set_role_sql(db, role, false);
+		ok = script_simple(db, set_role);
+		free(set_role);
+	}
+	free(role);
+	return ok;
+}
 
 static bool one_work(struct db *db, void *arg)
 {
@@ -144,10 +187,43 @@ static bool one_work(struct db *db, void *arg)
 	o->t0 = now_ms();
 	/* Outside a transaction: rebuild what an interrupted CREATE INDEX CONCURRENTLY left invalid. */
 	bool notx = o->s.no_transaction;
-	bool ran = (!notx || idxcheck_drop_invalid(db, &o->s)) && script_exec(db, &o->s, &o->rows, &o->errmsg) &&
-		   (!notx || idxcheck_verify(db, &o->s, &o->errmsg));
+	struct script_steps steps = {.from = o->from, .done = notx ? one_progress : NULL, .arg = o};
+	bool ran = (!notx || idxcheck_drop_invalid(db, &o->s)) && script_exec_steps(db, &o->s, &steps, &o->rows, &o->errmsg);
+	if (ran && notx && db_in_transaction(db)) {
+		log_error("%s leaves a transaction open: its BEGIN has no COMMIT", o->s.path);
+		log_hint("end the file with COMMIT (pginit rolled the open transaction back)");
+		o->errmsg = xasprintf("%s: leaves a transaction open", o->s.path);
+		ran = false;
+	}
+	ran = ran && (!notx || idxcheck_verify(db, &o->s, &o->errmsg));
 	o->ms = (long)(now_ms() - o->t0);
 	return ran;
+}
+
+/*
+ * Where a file outside a transaction starts: after the statements an earlier
+ * run recorded as done, when their text is the same now (the file was fixed
+ * after them), else at its beginning.
+ */
+static bool one_resume_point(struct db *db, struct one *o)
+{
+	o->from = o->s.first;
+	int done = 0;
+	char was[65], now[65];
+	if (!ledger_progress_get(db, o->cfg->ledger_schema, one_script(o), one_kind(o), &done, was))
+		return false;
+	if (done <= 0)
+		return true;
+	script_prefix_checksum(&o->s, o->s.first + done, now);
+	if (o->s.first + done < o->s.last && strcmp(was, now) == 0) {
+		o->from = o->s.first + done;
+		log_info("%s: resuming at statement %d (line %d): the %d before it took effect in an earlier run "
+			 "and are unchanged", o->s.name, done + 1, o->s.sql.stmts[o->from].line, done);
+	} else {
+		log_warn("%s: %d statement(s) took effect in an earlier run but the file changed before the failing "
+			 "one: running all of it again", o->s.name, done);
+	}
+	return true;
 }
 
 /* The history row (and the old tool's, with migrations_compat), in the migration's transaction. */
@@ -159,16 +235,70 @@ static bool one_record(struct db *db, void *arg, bool ran)
 					   .script = o->down && m->down_path ? path_base(m->down_path) : m->file,
 					   .checksum = o->sum, .execution_ms = o->ms, .success = ran, .error = o->errmsg,
 					   .kind = o->down ? "rollback" : m->repeatable ? "repeatable" : "migration"};
+	if (ran && o->s.no_transaction &&
+	    !ledger_progress_clear(db, o->cfg->ledger_schema, one_script(o), one_kind(o)))
+		return false;
 	return ledger_record_migration(db, o->cfg->ledger_schema, &row) &&
-	       (!ran || !o->cfg->migrations_compat || !o->set->format->history_record ||
-		o->set->format->history_record(db, m, o->prev, o->ms, !o->down));
+	       (!ran || !o->compat_table || !o->set->format->history_record ||
+		o->set->format->history_record(db, o->compat_table, m, o->prev, o->ms, !o->down));
+}
+
+/*
+ * Each file starts from the session state a fresh connection has (issue 9
+ * item 4): a session-level SET (search_path, pg_dump's set_config(..., false)),
+ * a temporary table, a prepared statement or a LISTEN left by one file must not
+ * change what the next one does, so N files in one run give what N runs of one
+ * file give. This is DISCARD ALL without pg_advisory_unlock_all() (pginit holds
+ * its advisory lock on this session) and without its transaction-block rule.
+ * RESET ALL goes back to the connection's own values (application_name and
+ * whatever else pginit passes when it connects), not to the server defaults.
+ */
+static const char session_reset_sql[] = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; "
+					"UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES";
+
+/*
+ * After a 42501 (the transaction is over): name who owns the object, which
+ * the server's "must be owner of table x" does not, and the two ways out.
+ */
+static void hint_owner(struct db *db, const struct config *cfg, const char *errmsg)
+{
+	const char *p = strstr(errmsg, "must be owner of ");
+	if (strstr(errmsg, "must be member of role")) {
+		log_hint("the file gives an object to another role (pg_dump's ALTER ... OWNER TO): migrations run as %s; "
+			 "run it as the admin with '-- pginit:run-as admin' (or migrations_run_as_admin = true), or "
+			 "dump with --no-owner", cfg->owner.name);
+		return;
+	}
+	if (!p)
+		return;
+	p += strlen("must be owner of ");
+	const char *end = strstr(p, " [");
+	const char *name = end; /* the last word before the SQLSTATE: "table x", "materialized view x" */
+	while (name && name > p && name[-1] != ' ')
+		name--;
+	if (!end || name <= p)
+		return;
+	name--;
+	char *rel = xstrndup(name + 1, (size_t)(end - name - 1));
+	const char *params[] = {rel};
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass($1)",
+				       1, params, &err);
+	if (r && db_nrows(r) == 1)
+		log_hint("%s is owned by role %s, and migrations run as %s: hand it over (ALTER TABLE %s OWNER TO %s, "
+			 "or REASSIGN OWNED BY %s TO %s, as the admin), or run this file as the admin with "
+			 "'-- pginit:run-as admin'", rel, db_get(r, 0, 0), cfg->owner.name, rel, cfg->owner.name,
+			 db_get(r, 0, 0), cfg->owner.name);
+	db_result_free(r);
+	db_error_clear(&err);
+	free(rel);
 }
 
 /* Run one direction of one migration and record it; *ms its duration. */
 static bool run_one(struct db *db, const struct config *cfg, const struct migration_set *set,
-		    const struct migration *m, bool down, long run_id, long *ms)
+		    const struct migration *m, bool down, long run_id, const char *compat_table, long *ms)
 {
-	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id};
+	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id, .compat_table = compat_table};
 	*ms = 0;
 	if (!migrate_load(m, down, cfg->vars, &o.s) || !script_file_checksum(m->path, o.sum)) {
 		script_free(&o.s);
@@ -177,16 +307,41 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	for (int i = 0; i < set->n; i++)
 		if (!set->items[i].repeatable && migrate_version_cmp(set->items[i].version, m->version) < 0)
 			o.prev = set->items[i].version;
-	struct txn t = {.transaction = !o.s.no_transaction, .role = cfg->owner.name, .timeouts = cfg->profile,
+	if (!script_simple(db, session_reset_sql) || (o.s.no_transaction && !one_resume_point(db, &o))) {
+		script_free(&o.s);
+		return false;
+	}
+	if (o.s.no_tx_why)
+		log_info("%s runs outside a transaction, as its old tool ran it (%s); "
+			 "migrations_strict_transactions = true turns this off", o.s.name, o.s.no_tx_why);
+	bool as_admin = o.s.run_as_admin || cfg->migrations_run_as_admin;
+	if (as_admin)
+		log_info("%s runs as the admin role, not %s (%s)", o.s.name, cfg->owner.name,
+			 o.s.run_as_admin ? "-- pginit:run-as admin" : "migrations_run_as_admin");
+	struct txn t = {.transaction = !o.s.no_transaction, .role = as_admin ? NULL : cfg->owner.name,
+			.timeouts = cfg->profile,
 			.work = one_work, .record = one_record, .arg = &o};
 	bool ran, ok = txn_run(db, &t, &ran);
 	*ms = o.ms;
+	if (!ran && !sig_caught() && o.errmsg && strstr(o.errmsg, "[42501]"))
+		hint_owner(db, cfg, o.errmsg);
 	if (!t.transaction && !ran && !sig_caught())
 		log_hint("%s ran outside a transaction: the statements before the failing one stay applied; "
-			 "make them idempotent (IF NOT EXISTS) before running again", o.s.name);
+			 "fix the failing statement and run again: pginit resumes there if the ones before it are "
+			 "unchanged", o.s.name);
 	free(o.errmsg);
 	script_free(&o.s);
 	return ok;
+}
+
+/* With migrations_compat: where the old tool's table is (created if missing), in *table. */
+static bool compat_table(struct db *db, const struct config *cfg, const struct migration_set *set, char **table)
+{
+	*table = NULL;
+	if (!cfg->migrations_compat || !set->format->history_table)
+		return true;
+	*table = format_history_name(db, set->format, cfg->migrations_compat_table);
+	return *table && format_history_ensure(db, set->format, *table, cfg->owner.name);
 }
 
 bool migrate_check(const struct migration_set *set, const struct plan *plan, const struct kv *vars)
@@ -210,23 +365,27 @@ bool migrate_apply(struct db *db, const struct config *cfg, const struct migrati
 		log_info("migrations (%s): %d applied, nothing to do", set->format->name, set->n);
 		return true;
 	}
-	if (cfg->migrations_compat && !format_history_ensure(db, set->format))
+	char *table = NULL;
+	if (!compat_table(db, cfg, set, &table))
 		return false;
-	for (int k = 0; k < plan->n_pending; k++) {
+	bool ok = true;
+	for (int k = 0; ok && k < plan->n_pending; k++) {
 		const struct migration *m = &set->items[plan->pending[k]];
 		if (plan->state[plan->pending[k]] == M_FAILED)
 			log_warn("%s failed outside a transaction earlier; running it again", m->file);
 		long ms = 0;
-		if (!run_one(db, cfg, set, m, false, run_id, &ms) || sig_caught()) {
+		if (!run_one(db, cfg, set, m, false, run_id, table, &ms) || sig_caught()) {
 			if (!sig_caught())
 				log_info("%s failed after %ld ms; %d of %d pending applied, the rest not attempted", m->file, ms,
 					 *applied, plan->n_pending);
-			return false;
+			ok = false;
+			break;
 		}
 		(*applied)++;
 		log_progress("migrate", k + 1, plan->n_pending, m->file, ms, -1);
 	}
-	return true;
+	free(table);
+	return ok;
 }
 
 bool migrate_rollback_targets(const struct migration_set *set, const struct ledger_migration *history,
@@ -261,12 +420,13 @@ bool migrate_rollback(struct db *db, const struct config *cfg, const struct migr
 	bool ok = true;
 	if (n == 0)
 		log_info("nothing to roll back");
-	if (cfg->migrations_compat && n > 0 && !format_history_ensure(db, set->format))
+	char *table = NULL;
+	if (n > 0 && !compat_table(db, cfg, set, &table))
 		ok = false;
 	for (int k = 0; ok && k < n; k++) {
 		const struct migration *m = &set->items[targets[k]];
 		long ms = 0;
-		ok = run_one(db, cfg, set, m, true, run_id, &ms) && !sig_caught();
+		ok = run_one(db, cfg, set, m, true, run_id, table, &ms) && !sig_caught();
 		if (ok) {
 			(*rolled_back)++;
 			log_progress("rollback", k + 1, n, m->file, ms, -1);
@@ -274,6 +434,7 @@ bool migrate_rollback(struct db *db, const struct config *cfg, const struct migr
 	}
 	if (*rolled_back > 0 && !ledger_reset_repeatables(db, cfg->ledger_schema, run_id))
 		ok = false;
+	free(table);
 	return ok;
 }
 
@@ -287,9 +448,12 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 			script_free(&s);
 			continue;
 		}
-		char *set_role = txn_set_role_sql(NULL, cfg->owner.name, !s.no_transaction);
-		printf("\n-- [%d/%d] %s (version %s%s)\n", k + 1, plan->n_pending, m->file, m->version,
-		       s.no_transaction ? ", no transaction" : "");
+		bool as_admin = s.run_as_admin || cfg->migrations_run_as_admin;
+		char *set_role = as_admin ? xstrdup("-- (as the admin role: no SET ROLE)")
+					  : txn_set_role_sql(NULL, cfg->owner.name, !s.no_transaction);
+		printf("\n-- [%d/%d] %s (version %s%s%s%s)\n", k + 1, plan->n_pending, m->file, m->version,
+		       s.no_transaction ? ", no transaction" : "", s.no_tx_why ? ": " : "", s.no_tx_why ? s.no_tx_why : "");
+		printf("%s;\n", session_reset_sql);
 		if (!s.no_transaction)
 			printf("BEGIN;\n");
 		printf("SELECT set_config('lock_timeout', '%s', %s), set_config('statement_timeout', '%s', %s);\n",

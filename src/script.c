@@ -117,10 +117,12 @@ static bool parse_directives(struct script *s, const char *p, const char *end, i
 					n--;
 				if (n == 14 && strncmp(w, "no-transaction", 14) == 0) {
 					s->no_transaction = true;
+				} else if (n == 12 && strncmp(w, "run-as admin", 12) == 0) {
+					s->run_as_admin = true;
 				} else {
 					log_error_at(&(struct log_where){.file = s->path, .line = line},
 						     "unknown directive '-- pginit:%.*s'", (int)n, w);
-					log_hint("known directives: -- pginit:no-transaction");
+					log_hint("known directives: -- pginit:no-transaction, -- pginit:run-as admin");
 					return false;
 				}
 			}
@@ -133,6 +135,81 @@ static bool parse_directives(struct script *s, const char *p, const char *end, i
 	return true;
 }
 
+/* A line "\restrict KEY" or "\unrestrict KEY" at p (pg_dump's); its length with the newline, else 0. */
+static size_t restrict_line(const char *p, const char *end)
+{
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	size_t n = (size_t)((eol ? eol : end) - p);
+	size_t w = n >= 10 && strncmp(p, "\\restrict ", 10) == 0 ? 10 : n >= 12 && strncmp(p, "\\unrestrict ", 12) == 0 ? 12 : 0;
+	if (!w)
+		return 0;
+	size_t k = w;
+	while (k < n && isalnum((unsigned char)p[k]))
+		k++;
+	while (k < n && (p[k] == ' ' || p[k] == '\r'))
+		k++;
+	return k == n && k > w ? n + (eol ? 1 : 0) : 0;
+}
+
+/*
+ * psql meta-commands at the start of a statement: pg_dump's \restrict and
+ * \unrestrict lines are skipped (they only guard psql against the dump); any
+ * other is refused, naming it, since the server would answer with a syntax error.
+ */
+static bool skip_meta_commands(struct script *s)
+{
+	int kept = 0;
+	for (int i = 0; i < s->sql.n; i++) {
+		struct sql_stmt st = s->sql.stmts[i], orig = st;
+		bool meta = false;
+		for (;;) {
+			/* blanks and line comments before it (pg_dump's header and footer) */
+			while (st.len && (isspace((unsigned char)*st.text) ||
+					  (st.len >= 2 && st.text[0] == '-' && st.text[1] == '-'))) {
+				if (*st.text == '-') {
+					while (st.len && *st.text != '\n') {
+						st.text++;
+						st.len--;
+					}
+					continue;
+				}
+				if (*st.text == '\n') {
+					st.line++;
+					st.col = 1;
+				} else {
+					st.col++;
+				}
+				st.text++;
+				st.len--;
+			}
+			size_t n = st.len && *st.text == '\\' ? restrict_line(st.text, st.text + st.len) : 0;
+			if (!n)
+				break;
+			meta = true;
+			st.text += n;
+			st.len -= n;
+			st.line++;
+			st.col = 1;
+		}
+		if (st.len && *st.text == '\\') {
+			size_t w = 1;
+			while (w < st.len && isalpha((unsigned char)st.text[w]))
+				w++;
+			log_error_at(&(struct log_where){.file = s->path, .line = st.line, .col = st.col},
+				     "psql meta-command '%.*s' is not supported", (int)w, st.text);
+			log_hint("pginit sends SQL to the server, not psql commands; only pg_dump's \\restrict and "
+				 "\\unrestrict lines are skipped: remove the line or write it as SQL");
+			return false;
+		}
+		if (!meta) /* the usual case: the statement as the splitter found it */
+			s->sql.stmts[kept++] = orig;
+		else if (st.len || st.copy_data)
+			s->sql.stmts[kept++] = st;
+	}
+	s->sql.n = kept;
+	return true;
+}
+
 static bool is_begin(const struct sql_stmt *st)
 {
 	return (sqlsplit_starts_with(st, "BEGIN") && !sqlsplit_starts_with(st, "BEGIN ATOMIC")) ||
@@ -142,6 +219,47 @@ static bool is_begin(const struct sql_stmt *st)
 static bool is_commit(const struct sql_stmt *st)
 {
 	return sqlsplit_starts_with(st, "COMMIT") || sqlsplit_starts_with(st, "END");
+}
+
+static bool is_tx_control(const struct sql_stmt *st)
+{
+	return is_begin(st) || is_commit(st) || sqlsplit_starts_with(st, "ROLLBACK") || sqlsplit_starts_with(st, "ABORT");
+}
+
+/* Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock). */
+static const char *const no_tx_statements[] = {
+	"CREATE INDEX CONCURRENTLY", "CREATE UNIQUE INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY",
+	"REINDEX INDEX CONCURRENTLY", "REINDEX TABLE CONCURRENTLY", "REINDEX SCHEMA", "REINDEX DATABASE",
+	"REINDEX SYSTEM", "VACUUM", "CREATE DATABASE", "DROP DATABASE", "ALTER SYSTEM", "CREATE TABLESPACE",
+	"DROP TABLESPACE", "CREATE SUBSCRIPTION", "DROP SUBSCRIPTION", "ALTER SUBSCRIPTION", "DISCARD ALL",
+	"COMMIT PREPARED", "ROLLBACK PREPARED", NULL,
+};
+
+/*
+ * The old tools' rule (see script.h): a file with its own transaction control
+ * beyond one BEGIN ... COMMIT around all of it, or with a statement that cannot
+ * run in a transaction block, runs as written outside one. True when it does.
+ */
+static bool detect_no_transaction(struct script *s)
+{
+	int n = s->sql.n;
+	bool wrapped = n >= 2 && is_begin(&s->sql.stmts[0]) && is_commit(&s->sql.stmts[n - 1]);
+	for (int i = 0; i < n; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		const char *what = NULL;
+		if (is_tx_control(st) && !(wrapped && (i == 0 || i == n - 1)))
+			what = "its own transaction control";
+		for (int k = 0; !what && no_tx_statements[k]; k++)
+			if (sqlsplit_starts_with(st, no_tx_statements[k]))
+				what = no_tx_statements[k];
+		if (what) {
+			s->no_transaction = true;
+			s->no_tx_why = xasprintf("line %d: %s%s", st->line, what,
+						 is_tx_control(st) ? "" : " cannot run in a transaction block");
+			return true;
+		}
+	}
+	return false;
 }
 
 static size_t ident_len(const char *p, const char *end)
@@ -253,10 +371,14 @@ bool script_load_part(const char *path, const struct script_part *part, const st
 		log_hint("the SQL text ends inside the construct that starts here");
 		return false;
 	}
+	if (!skip_meta_commands(s))
+		return false;
 	s->first = 0;
 	s->last = s->sql.n;
 	/* Outside a transaction the file's own BEGIN/COMMIT are what it asks for: keep them. */
 	if (s->no_transaction)
+		return true;
+	if (!part->strict_transactions && detect_no_transaction(s))
 		return true;
 	if (s->sql.n >= 2 && is_begin(&s->sql.stmts[0]) && is_commit(&s->sql.stmts[s->sql.n - 1])) {
 		s->first = 1;
@@ -264,7 +386,7 @@ bool script_load_part(const char *path, const struct script_part *part, const st
 	}
 	for (int i = s->first; i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
-		if (is_begin(st) || is_commit(st) || sqlsplit_starts_with(st, "ROLLBACK")) {
+		if (is_tx_control(st)) {
 			log_error_at(&(struct log_where){.file = path, .line = st->line, .col = st->col},
 				     "transaction control in the middle of a file is not supported");
 			log_hint("pginit runs each file in one transaction; remove it, or split the file "
@@ -281,6 +403,7 @@ void script_free(struct script *s)
 	free(s->name);
 	free(s->text);
 	free(s->sql_text);
+	free(s->no_tx_why);
 	sqlsplit_free(&s->sql);
 	memset(s, 0, sizeof *s);
 }
@@ -295,7 +418,8 @@ static const char *hint_for(const char *sqlstate)
 			  "retry when it is quiet or raise migration_lock_timeout for this profile"},
 		{"57014", "the statement ran past migration_statement_timeout (or pginit was interrupted); "
 			  "raise it for this profile or make the change in smaller steps"},
-		{"42501", "migrations run as the owner role (SET ROLE); superuser-only statements belong in initdb.d/"},
+		{"42501", "migrations run as the owner role (SET ROLE): an object of another role, or a superuser-only "
+			  "statement, needs the admin: initdb.d/, or '-- pginit:run-as admin' for this file"},
 		{"42P07", "the object already exists: was it created outside migrations? use IF NOT EXISTS "
 			  "or remove it first"},
 		{"42710", "the object already exists: use IF NOT EXISTS or CREATE OR REPLACE"},
@@ -309,11 +433,43 @@ static const char *hint_for(const char *sqlstate)
 	return NULL;
 }
 
+void script_prefix_checksum(const struct script *s, int upto, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (int i = s->first; i < upto && i < s->last; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		/* The NULs keep "a" + "bc" apart from "ab" + "c". */
+		EVP_DigestUpdate(ctx, st->text, st->len);
+		EVP_DigestUpdate(ctx, "", 1);
+		if (st->copy_data)
+			EVP_DigestUpdate(ctx, st->copy_data, st->copy_len);
+		EVP_DigestUpdate(ctx, "", 1);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned int k = 0; k < mdlen && k < 32; k++) {
+		out[2 * k] = hex[md[k] >> 4];
+		out[2 * k + 1] = hex[md[k] & 15];
+	}
+	out[64] = '\0';
+}
+
 bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg)
+{
+	struct script_steps all = {.from = s->first};
+	return script_exec_steps(db, s, &all, rows, errmsg);
+}
+
+bool script_exec_steps(struct db *db, const struct script *s, const struct script_steps *steps, long *rows,
+		       char **errmsg)
 {
 	*rows = 0;
 	db_set_context(db, s->name);
-	for (int i = s->first; i < s->last; i++) {
+	for (int i = steps->from; i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
 		char *sql = xstrndup(st->text, st->len);
 		struct db_error err = {0};
@@ -353,6 +509,10 @@ bool script_exec(struct db *db, const struct script *s, long *rows, char **errms
 			return false;
 		}
 		db_error_clear(&err);
+		if (steps->done && !db_in_transaction(db) && !steps->done(db, steps->arg, i + 1)) {
+			db_set_context(db, NULL);
+			return false;
+		}
 	}
 	db_set_context(db, NULL);
 	return true;

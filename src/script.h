@@ -6,8 +6,21 @@
  * into LF, so a change of line endings is not drift but any other edit is.
  * Directives: comment lines `-- pginit:<word>` before the first statement;
  * `-- pginit:no-transaction` runs the file statement by statement outside a
- * transaction. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
+ * transaction; `-- pginit:run-as admin` runs it as the connecting (admin)
+ * role instead of the owner role (the escape hatch for pg_dump output).
+ * pg_dump's `\restrict KEY` / `\unrestrict KEY` lines (psql meta-commands,
+ * pg_dump >= 15.14) are skipped; any other backslash command is an error. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
  * twice: those two statements are dropped and pginit's own transaction used.
+ *
+ * Unless the part asks for the strict rule, loading also finds what the old
+ * tools ran outside one transaction (issue 9 item 2) and runs the file that
+ * way, as written, with s->no_tx_why saying why: transaction control of its
+ * own anywhere else in the file (golang-migrate sends a file as one query, so
+ * its BEGIN/COMMIT are what runs), or a statement that cannot run in a
+ * transaction block (CREATE/DROP INDEX CONCURRENTLY, VACUUM, CREATE DATABASE,
+ * ALTER SYSTEM, ...; Flyway detects these too). Under the strict rule only
+ * the directive (or the format's own marker) takes a file out of a
+ * transaction, and transaction control in the middle is refused at load.
  */
 #ifndef PGINIT_SCRIPT_H
 #define PGINIT_SCRIPT_H
@@ -28,6 +41,8 @@ struct script {
 	char *sql_text;   /* the part that runs, placeholders replaced; statements point here */
 	size_t sql_len;
 	bool no_transaction;
+	bool run_as_admin; /* -- pginit:run-as admin: no SET ROLE owner */
+	char *no_tx_why;  /* detected: why it runs outside a transaction ("line 3: VACUUM ..."); NULL otherwise */
 	struct sql_script sql;
 	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */
 };
@@ -38,6 +53,7 @@ struct script_part {
 	int line;           /* file line where it starts */
 	unsigned split_flags; /* SQLSPLIT_GOOSE */
 	bool no_transaction;  /* set by the format's own directive */
+	bool strict_transactions; /* no detection (migrations_strict_transactions) */
 };
 
 /*
@@ -74,6 +90,23 @@ bool script_file_checksum(const char *path, char out[65]);
  * frees) gets the same text for the ledger.
  */
 bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg);
+
+/*
+ * The same from statement `from` (s->first for all of it). After each
+ * statement that leaves the session outside a transaction block, done (may be
+ * NULL) is called with the index of the next statement: a resume point. A
+ * false return from it stops the run (it logs).
+ */
+struct script_steps {
+	int from;
+	bool (*done)(struct db *db, void *arg, int next);
+	void *arg;
+};
+bool script_exec_steps(struct db *db, const struct script *s, const struct script_steps *steps, long *rows,
+		       char **errmsg);
+
+/* The checksum of statements [s->first, upto) (their text and COPY data), into out (65 bytes). */
+void script_prefix_checksum(const struct script *s, int upto, char out[65]);
 
 /* One of pginit's own statements (BEGIN, SET ROLE, COMMIT...); a failure is
  * logged (unless a signal caused it) and false returned. */

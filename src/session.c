@@ -44,6 +44,9 @@ enum rc session_view_load(const struct config *cfg, const struct format *fmt, st
 	memset(v, 0, sizeof *v);
 	if (!migrate_discover(cfg->migrations_dir, fmt, &v->set))
 		return RC_VALIDATE;
+	for (int i = 0; i < v->set.n; i++) /* every later load of a file follows the setting */
+		v->set.items[i].up.strict_transactions = v->set.items[i].down.strict_transactions =
+			cfg->migrations_strict_transactions;
 	if (db && ledger && !ledger_migrations(db, cfg->ledger_schema, &v->hist, &v->n_hist))
 		return RC_MIGRATE;
 	return RC_OK;

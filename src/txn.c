@@ -83,7 +83,10 @@ bool txn_run(struct db *db, const struct txn *t, bool *ran)
 		if (!*ran || !ok)
 			script_simple(db, "ROLLBACK");
 	} else {
-		/* Outside a transaction what ran stays: record it either way. */
+		/* Outside a transaction what ran stays: record it either way. A block
+		 * of the file's own that failed is rolled back first. */
+		if (db_in_transaction(db))
+			script_simple(db, "ROLLBACK");
 		if (set_role)
 			script_simple(db, "RESET ROLE");
 		if (t->timeouts) {

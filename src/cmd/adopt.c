@@ -71,15 +71,21 @@ static enum rc import_history(struct session *s, const struct ctx *ctx, const st
 		log_hint("set migrations_format (or pass --from) to golang-migrate, dbmate, goose or flyway");
 		return RC_USAGE;
 	}
-	if (!format_history_read(s->db, from, old))
+	char *table = format_history_name(s->db, from, s->cfg->migrations_compat_table);
+	if (!table)
 		return RC_CONNECT;
-	if (old->dirty)
-		return RC_VALIDATE;
-	if (!old->found) {
-		log_error("no %s history table in database %s: nothing to import", from->name, s->cfg->dbname);
-		return RC_VALIDATE;
+	enum rc rc = RC_OK;
+	if (!format_history_read(s->db, from, table, old))
+		rc = RC_CONNECT;
+	else if (old->dirty)
+		rc = RC_VALIDATE;
+	else if (!old->found) {
+		log_error("no %s history table %s in database %s: nothing to import", from->name, table, s->cfg->dbname);
+		log_hint("set migrations_compat_table to the old tool's table (\"schema.table\") if it is elsewhere");
+		rc = RC_VALIDATE;
 	}
-	return RC_OK;
+	free(table);
+	return rc;
 }
 
 static enum rc adopt_step(struct session *s, void *arg)

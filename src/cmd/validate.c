@@ -20,9 +20,8 @@ static int check_migrations(const struct migration_set *set, const struct kv *va
 			problems += !migrate_load(m, true, vars, &s);
 			script_free(&s);
 		}
-		long a, b;
-		if (i > 0 && set->format->gap_warning && !m->repeatable && !set->items[i - 1].repeatable &&
-		    parse_long(set->items[i - 1].version, &a) && parse_long(m->version, &b) && b > a + 1)
+		if (i > 0 && !m->repeatable && !set->items[i - 1].repeatable &&
+		    format_version_gap(set->format, set->items[i - 1].version, m->version))
 			log_warn("gap in versions: %s follows %s", m->version, set->items[i - 1].version);
 	}
 	return problems;

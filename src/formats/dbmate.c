@@ -1,7 +1,7 @@
 /*
  * dbmate — VERSION_description.sql (a timestamp, by convention) with
  * `-- migrate:up [transaction:false]` and `-- migrate:down` sections. Its
- * table public.schema_migrations(version varchar) has one row per applied
+ * table schema_migrations(version varchar; format_history_name says where) has one row per applied
  * version.
  */
 #include "formats/format.h"
@@ -36,21 +36,21 @@ static void new_files(const struct format_new *in, char **up, char **down, char 
 	*body = xstrdup("-- migrate:up\n\n\n-- migrate:down\n\n");
 }
 
-static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
+static bool history_record(struct db *db, const char *table, const struct migration *m, const char *prev, long ms, bool up)
 {
 	(void)prev;
 	(void)ms;
 	const char *params[] = {m->version};
-	return query_run(db, up ? "INSERT INTO public.schema_migrations (version) VALUES ($1) ON CONFLICT DO NOTHING"
-				: "DELETE FROM public.schema_migrations WHERE version = $1",
+	return format_query(db, table, up ? "INSERT INTO {T} (version) VALUES ($1) ON CONFLICT DO NOTHING"
+				: "DELETE FROM {T} WHERE version = $1",
 			 1, params, "update schema_migrations", NULL);
 }
 
-static bool history_read(struct db *db, struct format_history *out)
+static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
 	struct db_result *r = NULL;
-	if (!query_run(db, "SELECT version::text FROM public.schema_migrations", 0, NULL,
-		       "read public.schema_migrations", &r))
+	if (!format_query(db, table, "SELECT version::text FROM {T}", 0, NULL,
+		       "read the old tool's table", &r))
 		return false;
 	for (int i = 0; i < db_nrows(r); i++) {
 		char *n = migrate_normalise_version(db_get(r, i, 0), false);
@@ -68,9 +68,9 @@ const struct format format_dbmate = {
 	.detect_line = detect_line,
 	.find_parts = find_parts,
 	.new_files = new_files,
-	.history_table = "public.schema_migrations",
+	.history_table = "schema_migrations",
 	/* dbmate's own DDL (pkg/driver/postgres: CreateMigrationsTable, v2.0 shape). */
-	.history_ddl = "CREATE TABLE IF NOT EXISTS public.schema_migrations (version varchar(128) PRIMARY KEY)",
+	.history_ddl = "CREATE TABLE IF NOT EXISTS {T} (version varchar(128) PRIMARY KEY)",
 	.history_record = history_record,
 	.history_read = history_read,
 };

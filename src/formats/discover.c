@@ -160,29 +160,105 @@ void format_history_free(struct format_history *h)
 	memset(h, 0, sizeof *h);
 }
 
-bool format_history_ensure(struct db *db, const struct format *f)
+bool format_version_gap(const struct format *f, const char *prev, const char *next)
+{
+	long a, b;
+	if (!f->gap_warning || strlen(prev) >= 8 || strlen(next) >= 8)
+		return false;
+	return parse_long(prev, &a) && parse_long(next, &b) && b > a + 1;
+}
+
+/* sql with {T} -> table and {L} -> table as a literal. Caller frees. */
+static char *with_table(struct db *db, const char *table, const char *sql)
+{
+	char *lit = db_literal(db, table);
+	struct buf b = {0};
+	for (const char *p = sql; *p;) {
+		if (strncmp(p, "{T}", 3) == 0 || strncmp(p, "{L}", 3) == 0) {
+			buf_puts(&b, p[1] == 'T' ? table : lit);
+			p += 3;
+		} else {
+			buf_putc(&b, *p++);
+		}
+	}
+	free(lit);
+	return buf_steal(&b);
+}
+
+bool format_query(struct db *db, const char *table, const char *sql, int n, const char *const *params, const char *what,
+		  struct db_result **keep)
+{
+	char *q = with_table(db, table, sql);
+	bool ok = n > 0 || keep ? query_run(db, q, n, params, what, keep) : query_exec(db, q, what);
+	free(q);
+	return ok;
+}
+
+char *format_history_name(struct db *db, const struct format *f, const char *configured)
+{
+	if (!f->history_table)
+		return NULL;
+	const char *name = configured && *configured ? configured : f->history_table;
+	const char *dot = strchr(name, '.');
+	char *schema = NULL, *rel;
+	if (dot) {
+		schema = xstrndup(name, (size_t)(dot - name));
+		rel = xstrdup(dot + 1);
+	} else {
+		struct db_result *r = NULL;
+		if (!query_run(db, "SELECT coalesce(current_schema(), 'public')", 0, NULL,
+			       "find the first schema of the search_path", &r))
+			return NULL;
+		schema = xstrdup(db_get(r, 0, 0));
+		db_result_free(r);
+		rel = xstrdup(name);
+	}
+	char *qs = db_ident(db, schema), *qr = db_ident(db, rel);
+	char *out = xasprintf("%s.%s", qs, qr);
+	free(qs);
+	free(qr);
+	free(schema);
+	free(rel);
+	return out;
+}
+
+bool format_history_ensure(struct db *db, const struct format *f, const char *table, const char *owner)
 {
 	if (!f->history_table)
 		return true;
-	char *what = xasprintf("create %s for %s compatibility", f->history_table, f->name);
-	bool ok = query_exec(db, f->history_ddl, what);
+	const char *params[] = {table};
+	struct db_result *r = NULL;
+	char *what = xasprintf("create %s for %s compatibility", table, f->name);
+	bool ok = query_run(db, "SELECT to_regclass($1) IS NULL", 1, params, what, &r);
+	bool created = ok && strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	ok = ok && format_query(db, table, f->history_ddl, 0, NULL, what, NULL);
+	/* Ours: the owner role's, as the old tool's table was its migrating role's, so a
+	 * migration running as the owner can ALTER it. One the old tool made stays its. */
+	if (ok && created && owner) {
+		char *q = db_ident(db, owner);
+		char *sql = xasprintf("ALTER TABLE %s OWNER TO %s", table, q);
+		ok = query_exec(db, sql, what);
+		free(sql);
+		free(q);
+	}
 	free(what);
 	return ok;
 }
 
-bool format_history_read(struct db *db, const struct format *f, struct format_history *out)
+bool format_history_read(struct db *db, const struct format *f, const char *table, struct format_history *out)
 {
 	memset(out, 0, sizeof *out);
-	const char *params[] = {f->history_table};
+	const char *params[] = {table};
 	struct db_result *r = NULL;
-	char *what = xasprintf("read %s", f->history_table);
+	char *what = xasprintf("read %s", table);
 	bool ok = query_run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, what, &r);
 	free(what);
 	if (!ok)
 		return false;
 	out->found = strcmp(db_get(r, 0, 0), "t") == 0;
 	db_result_free(r);
-	return !out->found || f->history_read(db, out);
+	return !out->found || f->history_read(db, table, out);
 }
 
 /* ---- discovery: each file read once (detect, checksum, parts from one buffer), sorted once */

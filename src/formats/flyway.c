@@ -3,7 +3,7 @@
  * U<version>__description.sql (its undo), R__description.sql (repeatable: runs
  * again whenever it changes, after the versioned ones); a script runs outside
  * a transaction when its <script>.conf says executeInTransaction=false. Its
- * table public.flyway_schema_history has one row per step, ranked.
+ * table flyway_schema_history (format_history_name says where) has one row per step, ranked.
  */
 #include "formats/format.h"
 
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flywaysum.h"
+#include "log.h"
 #include "query.h"
 
 static bool parse_name(const char *file, struct migration_name *out)
@@ -72,27 +74,62 @@ static void new_files(const struct format_new *in, char **up, char **down, char 
 	*body = xstrdup("\n");
 }
 
-static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
+/*
+ * Flyway's own checksum of the file that ran (the V/R file, or the U file for
+ * an undo), so that Flyway's validate accepts the row; NULL (checksum unset,
+ * as Flyway writes for a baseline) when the file is not UTF-8, which Flyway
+ * itself could not have checksummed. *sum gets the text of the value.
+ */
+static const char *flyway_checksum(const struct migration *m, bool up, char *sum, size_t n)
 {
-	(void)prev;
-	char msbuf[32];
-	snprintf(msbuf, sizeof msbuf, "%ld", ms);
-	const char *params[] = {m->repeatable ? NULL : m->version, m->name, up ? "SQL" : "UNDO_SQL", m->file, msbuf};
-	return query_run(db,
-			 "INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script,"
-			 " checksum, installed_by, execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1,"
-			 " $1, replace($2, '_', ' '), $3, $4, NULL, current_user, $5::int, true"
-			 " FROM public.flyway_schema_history",
-			 5, params, "update flyway_schema_history", NULL);
+	const char *path = !up && m->down_path ? m->down_path : m->path;
+	char *text;
+	size_t len, bad = 0;
+	int32_t crc;
+	if (!read_file(path, &text, &len)) {
+		log_warn("unable to read %s for Flyway's checksum: its flyway_schema_history row has none", path);
+		return NULL;
+	}
+	bool ok = flywaysum(text, len, &crc, &bad);
+	free(text);
+	if (!ok) {
+		log_warn("%s is not UTF-8 at byte %zu: its flyway_schema_history row has no checksum", path, bad);
+		return NULL;
+	}
+	snprintf(sum, n, "%ld", (long)crc);
+	return sum;
 }
 
-static bool history_read(struct db *db, struct format_history *out)
+/*
+ * One row as Flyway writes it: installed_rank the next one, version (NULL for
+ * a repeatable), description (the name, '_' as ' '), type SQL (UNDO_SQL for
+ * an undo), script (the file name), checksum (Flyway's CRC32, flywaysum.h),
+ * installed_by (the connecting user, as Flyway's is), execution_time in ms,
+ * success. installed_on is the table's default, now().
+ */
+static bool history_record(struct db *db, const char *table, const struct migration *m, const char *prev, long ms, bool up)
+{
+	(void)prev;
+	char msbuf[32], sum[16];
+	snprintf(msbuf, sizeof msbuf, "%ld", ms);
+	const char *script = !up && m->down_path ? path_base(m->down_path) : m->file;
+	const char *params[] = {m->repeatable ? NULL : m->version, m->name, up ? "SQL" : "UNDO_SQL", script, msbuf,
+				flyway_checksum(m, up, sum, sizeof sum)};
+	return format_query(db, table,
+			 "INSERT INTO {T} (installed_rank, version, description, type, script,"
+			 " checksum, installed_by, execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1,"
+			 " $1, replace($2, '_', ' '), $3, $4, $6::int, session_user, $5::int, true"
+			 " FROM {T}",
+			 6, params, "update flyway_schema_history", NULL);
+}
+
+static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
 	struct db_result *r = NULL;
-	if (!query_run(db,
-		       "SELECT coalesce(version, replace(description, ' ', '_')), type FROM public.flyway_schema_history"
+	if (!format_query(db, table,
+		       "SELECT coalesce(version, replace(description, ' ', '_')), type FROM {T}"
 		       " WHERE success AND type NOT LIKE 'UNDO%' ORDER BY installed_rank",
-		       0, NULL, "read public.flyway_schema_history", &r))
+		       0, NULL, "read the old tool's table", &r))
 		return false;
 	for (int i = 0; i < db_nrows(r); i++) {
 		const char *v = db_get(r, i, 0);
@@ -117,14 +154,14 @@ const struct format format_flyway = {
 	.detect_name = detect_name,
 	.no_transaction = no_transaction,
 	.new_files = new_files,
-	.history_table = "public.flyway_schema_history",
+	.history_table = "flyway_schema_history",
 	/* Flyway's own DDL (PostgreSQLDatabase.getRawCreateScript). */
-	.history_ddl = "CREATE TABLE IF NOT EXISTS public.flyway_schema_history (installed_rank integer NOT NULL"
+	.history_ddl = "CREATE TABLE IF NOT EXISTS {T} (installed_rank integer NOT NULL"
 		       " CONSTRAINT flyway_schema_history_pk PRIMARY KEY, version varchar(50), description varchar(200)"
 		       " NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer,"
 		       " installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),"
 		       " execution_time integer NOT NULL, success boolean NOT NULL);"
-		       " CREATE INDEX IF NOT EXISTS flyway_schema_history_s_idx ON public.flyway_schema_history (success)",
+		       " CREATE INDEX IF NOT EXISTS flyway_schema_history_s_idx ON {T} (success)",
 	.history_record = history_record,
 	.history_read = history_read,
 };

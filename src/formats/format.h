@@ -12,9 +12,10 @@
  * every migration pginit applies or rolls back is also written, in the same
  * transaction, to the old tool's own table in that tool's shape, so scripts
  * that read it, and the old tool itself, keep working; import reads the same
- * table to adopt a database the old tool migrated. The tables live in schema
- * public, where each tool puts them by default. Functions log their failures
- * once and return false.
+ * table to adopt a database the old tool migrated. The table is where that
+ * tool puts it (format_history_name: its name, or migrations_compat_table, in
+ * the first schema of the search_path). Functions log their failures once and
+ * return false.
  */
 #ifndef PGINIT_FORMAT_H
 #define PGINIT_FORMAT_H
@@ -71,11 +72,17 @@ struct format {
 	/* `pginit new`: the up file, the down file (or NULL) and the up body. Caller frees. */
 	void (*new_files)(const struct format_new *in, char **up, char **down, char **body);
 
-	/* The old tool's table: NULL when the format has none (native). */
+	/*
+	 * The old tool's table: NULL when the format has none (native).
+	 * history_table is its default name (unqualified); the SQL (history_ddl
+	 * and what record/read send through format_query) writes {T} for the
+	 * quoted, qualified name and {L} for it as a string literal.
+	 */
 	const char *history_table;
 	const char *history_ddl;
-	bool (*history_record)(struct db *db, const struct migration *m, const char *prev, long ms, bool up);
-	bool (*history_read)(struct db *db, struct format_history *out);
+	bool (*history_record)(struct db *db, const char *table, const struct migration *m, const char *prev, long ms,
+			       bool up);
+	bool (*history_read)(struct db *db, const char *table, struct format_history *out);
 };
 
 /* The formats; NULL-terminated. */
@@ -85,10 +92,36 @@ const struct format *format_by_name(const char *name);
 /* "native, golang-migrate, ...": for error messages. Static storage. */
 const char *format_names(void);
 
-/* Create the old tool's table if it is missing (nothing for native). */
-bool format_history_ensure(struct db *db, const struct format *f);
+/*
+ * Where the old tool's table is, as that tool would look for it: configured
+ * (migrations_compat_table: "table" or "schema.table"; NULL: the format's
+ * default name), in the first schema of the connection's search_path
+ * (current_schema(), which golang-migrate and dbmate use, and where goose's
+ * and Flyway's unqualified names resolve) unless the name has its own. The
+ * quoted qualified name, or NULL for native or on a failed query (logged).
+ * Caller frees.
+ */
+char *format_history_name(struct db *db, const struct format *f, const char *configured);
+
+/*
+ * Create the old tool's table (table: from format_history_name) if it is
+ * missing, owned by owner (NULL: the connecting role), as the old tool's own
+ * table belongs to the role that migrates: a migration that alters it (running
+ * as the owner role) can. A table that exists is left as it is.
+ */
+bool format_history_ensure(struct db *db, const struct format *f, const char *table, const char *owner);
 /* Read the old tool's table; out->found false when it is missing. */
-bool format_history_read(struct db *db, const struct format *f, struct format_history *out);
+bool format_history_read(struct db *db, const struct format *f, const char *table, struct format_history *out);
+/* query_run with {T}/{L} in sql replaced by the table's name (see struct format). */
+bool format_query(struct db *db, const char *table, const char *sql, int n, const char *const *params, const char *what,
+		  struct db_result **keep);
+
+/*
+ * validate's gap rule: true when next skips a version after prev, for a
+ * format with gap_warning. Timestamp versions (8 digits or more: 20240101,
+ * 20240101120000) are not counted: they skip by design.
+ */
+bool format_version_gap(const struct format *f, const char *prev, const char *next);
 
 /* ---- helpers for the format files */
 

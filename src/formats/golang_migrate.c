@@ -1,6 +1,6 @@
 /*
  * golang-migrate — N_description.up.sql / N_description.down.sql; each file
- * is one part. Its table public.schema_migrations(version bigint, dirty
+ * is one part. Its table schema_migrations (format_history_name says where)(version bigint, dirty
  * boolean) holds one row: the current version (TRUNCATE + INSERT on every
  * step), dirty when a migration failed half-way.
  */
@@ -29,23 +29,23 @@ static void new_files(const struct format_new *in, char **up, char **down, char 
 	*body = xstrdup("\n");
 }
 
-static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
+static bool history_record(struct db *db, const char *table, const struct migration *m, const char *prev, long ms, bool up)
 {
 	(void)ms;
 	/* One row: the current version. */
 	const char *v = up ? m->version : prev;
-	if (!query_run(db, "DELETE FROM public.schema_migrations", 0, NULL, "update schema_migrations", NULL))
+	if (!format_query(db, table, "DELETE FROM {T}", 0, NULL, "update schema_migrations", NULL))
 		return false;
 	const char *params[] = {v};
-	return !v || query_run(db, "INSERT INTO public.schema_migrations (version, dirty) VALUES ($1::bigint, false)", 1,
+	return !v || format_query(db, table, "INSERT INTO {T} (version, dirty) VALUES ($1::bigint, false)", 1,
 			       params, "update schema_migrations", NULL);
 }
 
-static bool history_read(struct db *db, struct format_history *out)
+static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
 	struct db_result *r = NULL;
-	if (!query_run(db, "SELECT version::text, dirty::text FROM public.schema_migrations", 0, NULL,
-		       "read public.schema_migrations", &r))
+	if (!format_query(db, table, "SELECT version::text, dirty::text FROM {T}", 0, NULL,
+		       "read the old tool's table", &r))
 		return false;
 	for (int i = 0; i < db_nrows(r); i++) {
 		const char *v = db_get(r, i, 0);
@@ -69,9 +69,9 @@ const struct format format_golang_migrate = {
 	.parse_name = parse_name,
 	.detect_name = detect_name,
 	.new_files = new_files,
-	.history_table = "public.schema_migrations",
+	.history_table = "schema_migrations",
 	/* golang-migrate's own DDL (database/postgres: ensureVersionTable). */
-	.history_ddl = "CREATE TABLE IF NOT EXISTS public.schema_migrations"
+	.history_ddl = "CREATE TABLE IF NOT EXISTS {T}"
 		       " (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)",
 	.history_record = history_record,
 	.history_read = history_read,

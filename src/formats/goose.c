@@ -2,8 +2,8 @@
  * goose — NNNNN_description.sql with `-- +goose Up` / `-- +goose Down`,
  * StatementBegin/End blocks (split by sqlsplit.c under SQLSPLIT_GOOSE) and
  * `-- +goose NO TRANSACTION` for the whole file; annotations match in any
- * case. Its table public.goose_db_version has one row per step (is_applied),
- * plus the (0, true) row goose inserts when it creates it.
+ * case. Its table goose_db_version (format_history_name says where) has one
+ * row per step (is_applied), plus the (0, true) row goose inserts when it creates it.
  */
 #include "formats/format.h"
 
@@ -39,23 +39,23 @@ static void new_files(const struct format_new *in, char **up, char **down, char 
 	*body = xstrdup("-- +goose Up\n\n\n-- +goose Down\n\n");
 }
 
-static bool history_record(struct db *db, const struct migration *m, const char *prev, long ms, bool up)
+static bool history_record(struct db *db, const char *table, const struct migration *m, const char *prev, long ms, bool up)
 {
 	(void)prev;
 	(void)ms;
 	const char *params[] = {m->version};
-	return query_run(db, up ? "INSERT INTO public.goose_db_version (version_id, is_applied) VALUES ($1::bigint, true)"
-				: "DELETE FROM public.goose_db_version WHERE version_id = $1::bigint",
+	return format_query(db, table, up ? "INSERT INTO {T} (version_id, is_applied) VALUES ($1::bigint, true)"
+				: "DELETE FROM {T} WHERE version_id = $1::bigint",
 			 1, params, "update goose_db_version", NULL);
 }
 
-static bool history_read(struct db *db, struct format_history *out)
+static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
 	struct db_result *r = NULL;
-	if (!query_run(db,
+	if (!format_query(db, table,
 		       "SELECT version_id::text FROM (SELECT DISTINCT ON (version_id) version_id, is_applied"
-		       " FROM public.goose_db_version ORDER BY version_id, id DESC) s WHERE is_applied AND version_id > 0",
-		       0, NULL, "read public.goose_db_version", &r))
+		       " FROM {T} ORDER BY version_id, id DESC) s WHERE is_applied AND version_id > 0",
+		       0, NULL, "read the old tool's table", &r))
 		return false;
 	for (int i = 0; i < db_nrows(r); i++) {
 		char *n = migrate_normalise_version(db_get(r, i, 0), false);
@@ -74,12 +74,12 @@ const struct format format_goose = {
 	.detect_line = detect_line,
 	.find_parts = find_parts,
 	.new_files = new_files,
-	.history_table = "public.goose_db_version",
+	.history_table = "goose_db_version",
 	/* goose's own DDL (serial shape, before v3.22) and the row it inserts. */
-	.history_ddl = "DO $$BEGIN IF to_regclass('public.goose_db_version') IS NULL THEN"
-		       " CREATE TABLE public.goose_db_version (id serial NOT NULL PRIMARY KEY, version_id bigint NOT NULL,"
+	.history_ddl = "DO $$BEGIN IF to_regclass({L}) IS NULL THEN"
+		       " CREATE TABLE {T} (id serial NOT NULL PRIMARY KEY, version_id bigint NOT NULL,"
 		       " is_applied boolean NOT NULL, tstamp timestamp NULL DEFAULT now());"
-		       " INSERT INTO public.goose_db_version (version_id, is_applied) VALUES (0, true); END IF; END$$",
+		       " INSERT INTO {T} (version_id, is_applied) VALUES (0, true); END IF; END$$",
 	.history_record = history_record,
 	.history_read = history_read,
 };

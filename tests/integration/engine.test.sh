@@ -227,7 +227,12 @@ test_208_new_and_own_transactions() {
 	assert_eq 1 "$(q app "select count(*) from public.widgets")" "own BEGIN/COMMIT file applied once"
 	assert_eq t "$(q app "select indisvalid from pg_index where indexrelid = 'public.widgets_id_idx'::regclass")" "CONCURRENTLY index valid"
 	mv "$TDIR/held.sql" "$TDIR/migrations/0011_half.sql"
-	run_pginit run
+	PGINIT_MIGRATIONS_STRICT_TRANSACTIONS=true run_pginit run
 	expect_rc 11
-	assert_contains "0011_half.sql:1:1: transaction control in the middle of a file" "$TDIR/out" "mid-file COMMIT refused"
+	assert_contains "0011_half.sql:1:1: transaction control in the middle of a file" "$TDIR/out" "strict: mid-file COMMIT refused"
+	# the old tools' rule (default): the file runs as written, outside pginit's transaction
+	run_pginit run
+	expect_rc 0
+	assert_contains "0011_half.sql runs outside a transaction, as its old tool ran it (line 1: its own transaction control)" "$TDIR/out" "why"
+	assert_eq "half" "$(q app "select to_regclass('public.half')")" "applied as written"
 }

@@ -87,13 +87,16 @@ static void test_load(void)
 {
 	/*
 	 * file, loads, no_transaction, statements, [first, last), and for a
-	 * failure the "file:line[:col]: message" start it must log.
+	 * failure the "file:line[:col]: message" start it must log; strict: under
+	 * migrations_strict_transactions (no detection); why: the detected reason.
 	 */
 	static const struct {
 		const char *file;
 		bool ok, no_tx;
 		int n, first, last;
 		const char *log;
+		bool strict;
+		const char *why;
 	} cases[] = {
 		{"plain.sql", true, false, 2, 0, 2, NULL},
 		{"no_transaction.sql", true, true, 1, 0, 1, NULL},
@@ -110,20 +113,31 @@ static void test_load(void)
 		{"wrapped_atomic.sql", true, false, 3, 1, 2, NULL},
 		{"only_begin_commit.sql", true, false, 2, 1, 1, NULL},
 		{"begin_atomic.sql", true, false, 2, 0, 2, NULL},
-		{"mid_commit.sql", false, false, 0, 0, 0, DATA "mid_commit.sql:2:1: transaction control"},
-		{"mid_begin.sql", false, false, 0, 0, 0, DATA "mid_begin.sql:2:3: transaction control"},
-		{"mid_rollback.sql", false, false, 0, 0, 0, DATA "mid_rollback.sql:3:1: transaction control"},
-		{"begin_without_commit.sql", false, false, 0, 0, 0, DATA "begin_without_commit.sql:1:1: transaction control"},
+		{"mid_commit.sql", false, false, 0, 0, 0, DATA "mid_commit.sql:2:1: transaction control", true, NULL},
+		{"mid_begin.sql", false, false, 0, 0, 0, DATA "mid_begin.sql:2:3: transaction control", true, NULL},
+		{"mid_rollback.sql", false, false, 0, 0, 0, DATA "mid_rollback.sql:3:1: transaction control", true, NULL},
+		{"begin_without_commit.sql", false, false, 0, 0, 0, DATA "begin_without_commit.sql:1:1: transaction control",
+		 true, NULL},
+		{"cic.sql", true, false, 1, 0, 1, NULL, true, NULL},
+		/* the old tools' rule: run as written, outside a transaction, nothing dropped */
+		{"mid_commit.sql", true, true, 3, 0, 3, NULL, false, "line 2: its own transaction control"},
+		{"mid_begin.sql", true, true, 4, 0, 4, NULL, false, "line 2: its own transaction control"},
+		{"mid_rollback.sql", true, true, 5, 0, 5, NULL, false, "line 3: its own transaction control"},
+		{"begin_without_commit.sql", true, true, 2, 0, 2, NULL, false, "line 1: its own transaction control"},
+		{"cic.sql", true, true, 1, 0, 1, NULL, false,
+		 "line 2: CREATE UNIQUE INDEX CONCURRENTLY cannot run in a transaction block"},
+		{"vacuum.sql", true, true, 2, 0, 2, NULL, false, "line 2: VACUUM cannot run in a transaction block"},
 		{"unterminated.sql", false, false, 0, 0, 0, DATA "unterminated.sql:2:8: unterminated quoted string"},
 		{"does_not_exist.sql", false, false, 0, 0, 0, "unable to read " DATA "does_not_exist.sql"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *path = xasprintf(DATA "%s", cases[i].file);
-		unit_case("script_load(%s)", path);
+		unit_case("script_load(%s)%s", path, cases[i].strict ? " strict" : "");
 		struct script s;
 		struct unit_capture cap;
+		struct script_part part = {.len = (size_t)-1, .line = 1, .strict_transactions = cases[i].strict};
 		unit_capture_begin(&cap);
-		bool ok = script_load(path, NULL, &s);
+		bool ok = script_load_part(path, &part, NULL, &s);
 		char *log = unit_capture_end(&cap);
 		CHECK_INT_EQ(ok, cases[i].ok);
 		if (cases[i].ok) {
@@ -134,6 +148,10 @@ static void test_load(void)
 			CHECK_INT_EQ(s.sql.n, cases[i].n);
 			CHECK_INT_EQ(s.first, cases[i].first);
 			CHECK_INT_EQ(s.last, cases[i].last);
+			if (cases[i].why)
+				CHECK_STR_EQ(s.no_tx_why ? s.no_tx_why : "(null)", cases[i].why);
+			else
+				CHECK(s.no_tx_why == NULL);
 		} else {
 			CHECK_CONTAINS(log, cases[i].log);
 			CHECK_CONTAINS(log, "pginit: error: ");

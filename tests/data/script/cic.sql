@@ -1,0 +1,2 @@
+-- Flyway and golang-migrate run this outside a transaction
+CREATE UNIQUE INDEX  CONCURRENTLY t_a ON t (a);

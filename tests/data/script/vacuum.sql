@@ -1,0 +1,2 @@
+SELECT 1;
+vacuum (analyze) t;
