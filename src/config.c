@@ -32,6 +32,15 @@ static const struct key global_keys[] = {
 	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables"},
 	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway"},
 	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape"},
+	{"run_log_keep", K_INT, C(run_log_keep), "PGINIT_RUN_LOG_KEEP", "runs kept in init_log per profile, besides every failed one (0: all)"},
+	{"fleet", K_GROUP, 0, NULL, "many targets: databases or schemas (see Fleets)"},
+	{"fleet.databases", K_LIST, C(fleet_databases), "PGINIT_FLEET_DATABASES", "target databases, by name, on the connection's server"},
+	{"fleet.pattern", K_STR, C(fleet_pattern), "PGINIT_FLEET_PATTERN", "LIKE pattern over the server's databases, e.g. tenant_%"},
+	{"fleet.targets_file", K_PATH, C(fleet_targets_file), "PGINIT_FLEET_TARGETS_FILE", "file of connection strings, one target per line"},
+	{"fleet.schemas", K_LIST, C(fleet_schemas), "PGINIT_FLEET_SCHEMAS", "target schemas in connection.dbname (schema per tenant)"},
+	{"fleet.schema_pattern", K_STR, C(fleet_schema_pattern), "PGINIT_FLEET_SCHEMA_PATTERN", "LIKE pattern over the schemas of connection.dbname"},
+	{"fleet.schema_ledger", K_STR, C(fleet_schema_ledger), "PGINIT_FLEET_SCHEMA_LEDGER", "ledger schema of each schema target (${schema} replaced)"},
+	{"fleet.jobs", K_INT, C(fleet_jobs), "PGINIT_FLEET_JOBS", "targets worked on at once (-j N)"},
 	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
 	{"connection", K_GROUP, 0, NULL, "the admin connection"},
 	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory"},
@@ -350,6 +359,12 @@ static void defaults(struct config *cfg)
 	cfg->ledger_schema = xstrdup("pginit");
 	cfg->migrations_format = xstrdup("auto");
 	cfg->default_profile = xstrdup("");
+	cfg->run_log_keep = 100;
+	cfg->fleet_pattern = xstrdup("");
+	cfg->fleet_targets_file = xstrdup("");
+	cfg->fleet_schema_pattern = xstrdup("");
+	cfg->fleet_schema_ledger = xstrdup("pginit_${schema}");
+	cfg->fleet_jobs = 1;
 }
 
 /* libpq's own variables, read explicitly so that they override the file. */
@@ -692,7 +707,9 @@ void config_free(struct config *cfg)
 	char **strs[] = {&cfg->file, &cfg->dir, &cfg->host, &cfg->dbname, &cfg->user, &cfg->password_secret,
 			 &cfg->sslmode, &cfg->sslrootcert, &cfg->application_name, &cfg->maintenance_db,
 			 &cfg->target_session_attrs, &cfg->migrations_dir, &cfg->seeds_dir, &cfg->initdb_dir,
-			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile, &cfg->migrations_format};
+			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile, &cfg->migrations_format,
+			 &cfg->fleet_pattern, &cfg->fleet_targets_file, &cfg->fleet_schema_pattern,
+			 &cfg->fleet_schema_ledger, &cfg->tenant_schema};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free_secret(cfg->password);
@@ -700,6 +717,8 @@ void config_free(struct config *cfg)
 	strlist_free(&cfg->placeholders.values);
 	strlist_free(&cfg->schemas);
 	strlist_free(&cfg->extensions);
+	strlist_free(&cfg->fleet_databases);
+	strlist_free(&cfg->fleet_schemas);
 	role_free(&cfg->owner);
 	role_free(&cfg->app);
 	role_free(&cfg->readonly);

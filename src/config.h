@@ -96,6 +96,18 @@ struct config {
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */
 	struct kv placeholders;  /* the placeholders group: ${name} values */
+	int run_log_keep;        /* init_log retention: the newest N runs per profile (0: all) */
+
+	/* fleet: many targets (cmd/fleet.c); all empty: one target, the connection group's */
+	struct strlist fleet_databases;
+	char *fleet_pattern;       /* LIKE pattern over the server's databases */
+	char *fleet_targets_file;  /* one connection string per line */
+	struct strlist fleet_schemas;
+	char *fleet_schema_pattern; /* LIKE pattern over the schemas of connection.dbname */
+	char *fleet_schema_ledger;  /* ledger schema of a schema target; ${schema} is replaced */
+	int fleet_jobs;
+	/* Set for one target of a schema fleet (its search_path, ${schema}, its lock); NULL otherwise. */
+	char *tenant_schema;
 	/* Every placeholder a script sees (built-ins, the group, PGINIT_VAR_*; the first
 	 * match wins), set by the command before it runs and owned by it; NULL: none. */
 	const struct kv *vars;
