@@ -552,7 +552,9 @@ static enum rc finish_roles(struct config *cfg)
 		{&cfg->readonly, "roles.readonly.name", "PGINIT_READONLY_ROLE", true},
 	};
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-		char *v = expand_name(roles[i].r->name, cfg->dbname);
+		if (!roles[i].r->pattern)
+			roles[i].r->pattern = xstrdup(roles[i].r->name);
+		char *v = expand_name(roles[i].r->pattern, cfg->dbname);
 		if (!v) {
 			log_error("%s: only ${database} may appear in a role name, not '%s'", roles[i].key, roles[i].r->name);
 			log_hint("write the name out, or use ${database} for the database name (%s)", roles[i].env);
@@ -694,8 +696,16 @@ enum rc config_select_profile(struct config *cfg, const char *name)
 	return rc;
 }
 
+enum rc config_retarget(struct config *cfg, const char *dbname)
+{
+	free(cfg->dbname);
+	cfg->dbname = xstrdup(dbname);
+	return finish_roles(cfg);
+}
+
 static void role_free(struct role *r)
 {
+	free(r->pattern);
 	free(r->name);
 	free(r->secret);
 }

@@ -55,6 +55,7 @@ struct kv {
 struct role {
 	char *name;    /* empty: role not managed (readonly only) */
 	char *secret;  /* secret holding its password; empty: NOLOGIN */
+	char *pattern; /* name as configured, before ${database} was expanded */
 };
 
 struct config {
@@ -131,6 +132,10 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 enum rc config_select_profile(struct config *cfg, const char *name);
 
 void config_free(struct config *cfg);
+
+/* Point the config at another database (a fleet's target): dbname, and the
+ * role names expanded again from their ${database} patterns. RC_CONFIG (logged). */
+enum rc config_retarget(struct config *cfg, const char *dbname);
 
 /* Print the key table: path, type, environment variable, description. */
 void config_print_keys(FILE *out);

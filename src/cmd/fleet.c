@@ -257,12 +257,10 @@ static void replace(char **slot, const char *v)
 	*slot = xstrdup(v);
 }
 
-/* The worker's config is its own copy (after fork): point it at the target. */
-static void aim(struct ctx *ctx, const struct target *t)
+/* The worker's config is its own copy (after fork): point it at the target. false: logged. */
+static bool aim(struct ctx *ctx, const struct target *t)
 {
 	struct config *cfg = ctx->cfg;
-	if (t->dbname)
-		replace(&cfg->dbname, t->dbname);
 	if (t->host)
 		replace(&cfg->host, t->host);
 	if (t->user)
@@ -273,6 +271,9 @@ static void aim(struct ctx *ctx, const struct target *t)
 		free_secret(cfg->password);
 		cfg->password = xstrdup(t->pass);
 	}
+	/* The target's database, and the role names that follow it (${database}_owner, ...). */
+	if (t->dbname && config_retarget(cfg, t->dbname) != RC_OK)
+		return false;
 	if (t->schema) {
 		replace(&cfg->tenant_schema, t->schema);
 		char *ledger = schema_ledger(cfg->fleet_schema_ledger, t->schema);
@@ -292,13 +293,14 @@ static void aim(struct ctx *ctx, const struct target *t)
 	/* The placeholders again: ${database}, ${schema}, ${ledger_schema} are the target's. */
 	command_done(ctx);
 	memset(&ctx->vars, 0, sizeof ctx->vars);
-	command_prepare(ctx);
+	return command_prepare(ctx) == RC_OK;
 }
 
 /* In the worker: the command against one target. Returns the exit status. */
 static int work(struct ctx *ctx, const struct target *t, bool status_check)
 {
-	aim(ctx, t);
+	if (!aim(ctx, t))
+		return RC_CONFIG;
 	/* A schema fleet's database was bootstrapped once, by the parent: grants on one database do not run in parallel. */
 	static struct command own;
 	if (t->schema) {

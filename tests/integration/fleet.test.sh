@@ -16,12 +16,12 @@ SQL
 INSERT INTO items VALUES (1, '${schema}${database}');
 SQL
 	cat >"$d/pginit.conf" <<CONF
-default_profile = "prod";
+default_profile = "tenant";
 run_log_keep = ${KEEP:-100};
 connection = { dbname = "${DBNAME:-tenants}"; };
 database = { schemas = [ "public" ]; extensions = [ ]; };
 fleet = { $1 };
-profiles = { prod = { seeds = [ ]; generate_app_password = true; }; };
+profiles = { tenant = { seeds = [ ]; generate_app_password = true; }; };
 CONF
 	export PGINIT_CONFIG=$d/pginit.conf
 }
@@ -51,6 +51,7 @@ test_961_fleet_of_50_databases() {
 	local want
 	want=$(seq -w 1 50 | sed 's/^/tenant_/; s/^tenant_17$/-/' | tr '\n' , | sed 's/,$//')
 	assert_eq "$want" "$(each_db 50 "select coalesce((select string_agg(to_jsonb(i)->>'note', '') from public.items i), '-')")" "each tenant migrated, with its \${database}"
+	assert_eq tenant_05_owner "$(q tenant_05 "select tableowner from pg_tables where tablename = 'items'")" "roles follow each target database"
 	assert_eq "failed" "$(q tenant_17 "select status from pginit.init_log order by id desc limit 1")" "tenant_17 run failed"
 	# The rerun touches only tenant_17: no new run row anywhere else.
 	local before
@@ -87,7 +88,7 @@ test_962_fleet_of_50_schemas() {
 	assert_match "tenant_17 +failed +exit 8" "$(grep '^tenant_17 ' "$TDIR/out")" "the failing line"
 	# each tenant's table is in its own schema, ${schema} was its name, its history in pginit_<schema>
 	assert_eq "tenant_03tenants" "$(q tenants "select note from tenant_03.items")" "search_path and \${schema}"
-	assert_eq 49 "$(q tenants "select count(*) from pg_tables where tablename = 'items' and schemaname like 'tenant%' and tableowner = 'app_owner'")" "49 tables owned by the owner role"
+	assert_eq 49 "$(q tenants "select count(*) from pg_tables where tablename = 'items' and schemaname like 'tenant%' and tableowner = 'tenants_owner'")" "49 tables owned by the owner role"
 	assert_eq 2 "$(q tenants "select count(*) from pginit_tenant_50.schema_migrations where success")" "history per schema"
 	assert_eq 0 "$(q tenants "select count(*) from pg_tables where tablename = 'items' and schemaname = 'public'")" "nothing in public"
 	assert_eq 1 "$(q tenants "select count(*) from pginit_tenant_17.init_log where status = 'failed'")" "tenant_17 failed run"
@@ -194,18 +195,18 @@ test_966_history_and_prometheus() {
 import json, sys
 doc = json.load(open(sys.argv[1]))
 p = doc["profiles"]
-assert len(p) == 1 and p[0]["profile"] == "prod" and p[0]["runs"] == 2 and p[0]["successful"] == 1, p
+assert len(p) == 1 and p[0]["profile"] == "tenant" and p[0]["runs"] == 2 and p[0]["successful"] == 1, p
 assert p[0]["success_rate"] == 0.5 and p[0]["max_duration_ms"] >= p[0]["avg_duration_ms"] >= 0, p
 assert "division by zero" in p[0]["last_failure"]["error"], p
 assert [r["status"] for r in doc["runs"]] == ["failed", "success"], doc["runs"]
 PY
 	run_pginit history
 	expect_rc 0
-	assert_match "prod +2 runs, 50.0% successful" "$(cat "$TDIR/out")" "history text"
+	assert_match "tenant +2 runs, 50.0% successful" "$(cat "$TDIR/out")" "history text"
 	run_pginit status --format prometheus
 	expect_rc 0
 	assert_contains 'pginit_migrations_pending{database="tenants"} 1' "$TDIR/out" "pending gauge"
-	assert_contains 'pginit_runs_total{database="tenants",profile="prod"} 2' "$TDIR/out" "runs gauge"
+	assert_contains 'pginit_runs_total{database="tenants",profile="tenant"} 2' "$TDIR/out" "runs gauge"
 	assert_contains '# TYPE pginit_run_duration_ms_max gauge' "$TDIR/out" "types"
 	# every sample line is NAME{labels} VALUE
 	! grep -v '^#' "$TDIR/out" | grep -Ev '^pginit_[a-z_]+\{[^}]*\} [0-9]+$' || fail "malformed sample line"
