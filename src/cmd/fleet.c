@@ -354,6 +354,15 @@ static char *detail_of(FILE *out, bool *skipped)
 	return done ? done : xstrdup(*skipped ? "up to date" : "");
 }
 
+static void copy_out(FILE *out)
+{
+	char buf[4096];
+	size_t n;
+	rewind(out);
+	while ((n = fread(buf, 1, sizeof buf, out)) > 0)
+		fwrite(buf, 1, n, stdout);
+}
+
 static const char *state_word(const struct slot *s, bool status)
 {
 	if (s->state == T_NOT_STARTED)
@@ -408,8 +417,6 @@ static void finish(struct fleet *f, int i, int wstatus)
 	s->ms = (long)(now_ms() - s->t0);
 	s->code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	s->detail = detail_of(s->out, &s->skipped);
-	fclose(s->out);
-	s->out = NULL;
 	s->state = T_DONE;
 	f->running--;
 	/* status without --check reports who is behind but exits 0 for it. */
@@ -421,22 +428,33 @@ static void finish(struct fleet *f, int i, int wstatus)
 	if (!f->ctx->opts.json) {
 		printf("%-32s %-11s exit %-3d %6ld ms  %s\n", f->l->t[i].name, state_word(s, f->status), s->code, s->ms,
 		       s->detail);
+		if (f->ctx->opts.dry_run) /* the plan and its SQL are the point of a dry run */
+			copy_out(s->out);
 		fflush(stdout);
 	}
+	fclose(s->out);
+	s->out = NULL;
 }
 
-/* Wait for one worker; on a signal, stop starting and pass it on once. */
+/* On a signal: start no more targets and pass it on, once, to the running workers. */
+static void forward_signal(struct fleet *f)
+{
+	if (!sig_caught() || f->killed)
+		return;
+	f->stop = f->killed = true;
+	for (int i = 0; i < f->l->n; i++)
+		if (f->slots[i].state == T_RUNNING)
+			kill(f->slots[i].pid, sig_caught());
+}
+
+/* Wait for one worker. */
 static void reap(struct fleet *f)
 {
 	int wstatus;
+	forward_signal(f);
 	pid_t pid = waitpid(-1, &wstatus, 0);
 	if (pid < 0) {
-		if (errno == EINTR && sig_caught() && !f->killed) {
-			f->stop = f->killed = true;
-			for (int i = 0; i < f->l->n; i++)
-				if (f->slots[i].state == T_RUNNING)
-					kill(f->slots[i].pid, sig_caught());
-		}
+		forward_signal(f);
 		return;
 	}
 	for (int i = 0; i < f->l->n; i++)

@@ -213,3 +213,26 @@ PY
 	run_pginit status --format yaml
 	expect_rc 2
 }
+
+test_967_fleet_dry_run_and_sigterm() {
+	fleet_project 'databases = [ "tenant_1", "tenant_2", "tenant_3" ]; jobs = 3;'
+	DBNAME=postgres
+	run_pginit run --dry-run
+	expect_rc 0
+	assert_eq 3 "$(grep -c 'every migration is pending' "$TDIR/out")" "each target's plan is printed"
+	assert_eq 0 "$(q postgres "select count(*) from pg_database where datname like 'tenant_%'")" "a dry run creates nothing"
+	# SIGTERM reaches every running worker: each rolls back, the fleet exits 143.
+	printf 'SELECT pg_sleep(60);\n' >"$TDIR/fleet/migrations/0003_slow.sql"
+	"$PGINIT_BIN" run >"$TDIR/out" 2>&1 &
+	local pid=$! i
+	for i in $(seq 1 100); do
+		[ "$(q postgres "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()")" = 3 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait_rc "$pid"
+	assert_eq 143 "$RC" "exit code on SIGTERM"
+	assert_contains "3 failed" "$TDIR/out" "every running target stopped"
+	assert_eq 0 "$(q tenant_2 "select count(*) from pginit.schema_migrations where version = '3'")" "the slow migration rolled back"
+	assert_eq 0 "$(q postgres "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()")" "no statement left running"
+}
