@@ -236,3 +236,22 @@ test_967_fleet_dry_run_and_sigterm() {
 	assert_eq 0 "$(q tenant_2 "select count(*) from pginit.schema_migrations where version = '3'")" "the slow migration rolled back"
 	assert_eq 0 "$(q postgres "select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' and pid <> pg_backend_pid()")" "no statement left running"
 }
+
+test_968_fleet_targets_file() {
+	fleet_project 'targets_file = "targets.txt";'
+	cat >"$TDIR/fleet/targets.txt" <<T
+# one target per line
+postgresql://127.0.0.1:$PGPORT_TEST/tenant_a
+host=127.0.0.1 port=$PGPORT_TEST dbname=tenant_b
+
+T
+	run_pginit run -j 2
+	expect_rc 0
+	assert_contains "fleet run: 2 targets: 2 ok" "$TDIR/out" "both targets"
+	assert_match "^tenant_a@127.0.0.1:$PGPORT_TEST +ok" "$(grep '^tenant_a' "$TDIR/out")" "target named db@host:port"
+	assert_eq 2 "$(q tenant_b "select count(*) from pginit.schema_migrations where success")" "tenant_b migrated"
+	printf 'host=127.0.0.1 port=%s\nnot a = connection = string\n' "$PGPORT_TEST" >"$TDIR/fleet/targets.txt"
+	run_pginit run
+	expect_rc 3
+	assert_contains "targets.txt:1: connection string names no database" "$TDIR/out" "file:line of the bad line"
+}
