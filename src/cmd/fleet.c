@@ -518,6 +518,11 @@ static enum rc bootstrap_schemas(struct ctx *ctx, const struct tlist *l)
 enum rc cmd_fleet(struct ctx *ctx)
 {
 	struct cmd_opts *o = &ctx->opts;
+	if (o->exec_argv) {
+		log_error("run --exec: a fleet has no one application to become");
+		log_hint("start the application separately, or run pginit without a fleet.* target key");
+		return RC_USAGE;
+	}
 	struct tlist l = {0};
 	int64_t t0 = now_ms();
 	enum rc rc = resolve(ctx->cfg, &l);
