@@ -35,6 +35,15 @@ static const struct key global_keys[] = {
 	{"migrations_compat_table", K_STR, C(migrations_compat_table), "PGINIT_MIGRATIONS_COMPAT_TABLE", "the old tool's table: name or schema.name (default: its own name in the first schema of the search_path)"},
 	{"migrations_run_as_admin", K_BOOL, C(migrations_run_as_admin), "PGINIT_MIGRATIONS_RUN_AS_ADMIN", "run every migration as the admin role, not the owner role (escape hatch: pg_dump output)"},
 	{"migrations_strict_transactions", K_BOOL, C(migrations_strict_transactions), "PGINIT_MIGRATIONS_STRICT_TRANSACTIONS", "only the directive takes a migration out of a transaction (no detection)"},
+	{"run_log_keep", K_INT, C(run_log_keep), "PGINIT_RUN_LOG_KEEP", "runs kept in init_log per profile, besides every failed one (0: all)"},
+	{"fleet", K_GROUP, 0, NULL, "many targets: databases or schemas (see Fleets)"},
+	{"fleet.databases", K_LIST, C(fleet_databases), "PGINIT_FLEET_DATABASES", "target databases, by name, on the connection's server"},
+	{"fleet.pattern", K_STR, C(fleet_pattern), "PGINIT_FLEET_PATTERN", "LIKE pattern over the server's databases, e.g. tenant_%"},
+	{"fleet.targets_file", K_PATH, C(fleet_targets_file), "PGINIT_FLEET_TARGETS_FILE", "file of connection strings, one target per line"},
+	{"fleet.schemas", K_LIST, C(fleet_schemas), "PGINIT_FLEET_SCHEMAS", "target schemas in connection.dbname (schema per tenant)"},
+	{"fleet.schema_pattern", K_STR, C(fleet_schema_pattern), "PGINIT_FLEET_SCHEMA_PATTERN", "LIKE pattern over the schemas of connection.dbname"},
+	{"fleet.schema_ledger", K_STR, C(fleet_schema_ledger), "PGINIT_FLEET_SCHEMA_LEDGER", "ledger schema of each schema target (${schema} replaced)"},
+	{"fleet.jobs", K_INT, C(fleet_jobs), "PGINIT_FLEET_JOBS", "targets worked on at once (-j N)"},
 	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
 	{"connection", K_GROUP, 0, NULL, "the admin connection"},
 	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory"},
@@ -353,6 +362,12 @@ static void defaults(struct config *cfg)
 	cfg->ledger_schema = xstrdup("pginit");
 	cfg->migrations_format = xstrdup("auto");
 	cfg->default_profile = xstrdup("");
+	cfg->run_log_keep = 100;
+	cfg->fleet_pattern = xstrdup("");
+	cfg->fleet_targets_file = xstrdup("");
+	cfg->fleet_schema_pattern = xstrdup("");
+	cfg->fleet_schema_ledger = xstrdup("pginit_${schema}");
+	cfg->fleet_jobs = 1;
 }
 
 /* libpq's own variables, read explicitly so that they override the file. */
@@ -540,7 +555,9 @@ static enum rc finish_roles(struct config *cfg)
 		{&cfg->readonly, "roles.readonly.name", "PGINIT_READONLY_ROLE", true},
 	};
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-		char *v = expand_name(roles[i].r->name, cfg->dbname);
+		if (!roles[i].r->pattern)
+			roles[i].r->pattern = xstrdup(roles[i].r->name);
+		char *v = expand_name(roles[i].r->pattern, cfg->dbname);
 		if (!v) {
 			log_error("%s: only ${database} may appear in a role name, not '%s'", roles[i].key, roles[i].r->name);
 			log_hint("write the name out, or use ${database} for the database name (%s)", roles[i].env);
@@ -682,8 +699,16 @@ enum rc config_select_profile(struct config *cfg, const char *name)
 	return rc;
 }
 
+enum rc config_retarget(struct config *cfg, const char *dbname)
+{
+	free(cfg->dbname);
+	cfg->dbname = xstrdup(dbname);
+	return finish_roles(cfg);
+}
+
 static void role_free(struct role *r)
 {
+	free(r->pattern);
 	free(r->name);
 	free(r->secret);
 }
@@ -696,7 +721,9 @@ void config_free(struct config *cfg)
 			 &cfg->sslmode, &cfg->sslrootcert, &cfg->application_name, &cfg->maintenance_db,
 			 &cfg->target_session_attrs, &cfg->migrations_dir, &cfg->seeds_dir, &cfg->initdb_dir,
 			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile, &cfg->migrations_format,
-			 &cfg->migrations_compat_table};
+			 &cfg->migrations_compat_table,
+			 &cfg->fleet_pattern, &cfg->fleet_targets_file, &cfg->fleet_schema_pattern,
+			 &cfg->fleet_schema_ledger, &cfg->tenant_schema};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free_secret(cfg->password);
@@ -704,6 +731,8 @@ void config_free(struct config *cfg)
 	strlist_free(&cfg->placeholders.values);
 	strlist_free(&cfg->schemas);
 	strlist_free(&cfg->extensions);
+	strlist_free(&cfg->fleet_databases);
+	strlist_free(&cfg->fleet_schemas);
 	role_free(&cfg->owner);
 	role_free(&cfg->app);
 	role_free(&cfg->readonly);

@@ -55,6 +55,7 @@ struct kv {
 struct role {
 	char *name;    /* empty: role not managed (readonly only) */
 	char *secret;  /* secret holding its password; empty: NOLOGIN */
+	char *pattern; /* name as configured, before ${database} was expanded */
 };
 
 struct config {
@@ -99,6 +100,18 @@ struct config {
 	bool migrations_run_as_admin; /* escape hatch: migrations without SET ROLE owner */
 	bool migrations_strict_transactions; /* no detection of files that run outside a transaction */
 	struct kv placeholders;  /* the placeholders group: ${name} values */
+	int run_log_keep;        /* init_log retention: the newest N runs per profile (0: all) */
+
+	/* fleet: many targets (cmd/fleet.c); all empty: one target, the connection group's */
+	struct strlist fleet_databases;
+	char *fleet_pattern;       /* LIKE pattern over the server's databases */
+	char *fleet_targets_file;  /* one connection string per line */
+	struct strlist fleet_schemas;
+	char *fleet_schema_pattern; /* LIKE pattern over the schemas of connection.dbname */
+	char *fleet_schema_ledger;  /* ledger schema of a schema target; ${schema} is replaced */
+	int fleet_jobs;
+	/* Set for one target of a schema fleet (its search_path, ${schema}, its lock); NULL otherwise. */
+	char *tenant_schema;
 	/* Every placeholder a script sees (built-ins, the group, PGINIT_VAR_*; the first
 	 * match wins), set by the command before it runs and owned by it; NULL: none. */
 	const struct kv *vars;
@@ -122,6 +135,10 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 enum rc config_select_profile(struct config *cfg, const char *name);
 
 void config_free(struct config *cfg);
+
+/* Point the config at another database (a fleet's target): dbname, and the
+ * role names expanded again from their ${database} patterns. RC_CONFIG (logged). */
+enum rc config_retarget(struct config *cfg, const char *dbname);
 
 /* Print the key table: path, type, environment variable, description. */
 void config_print_keys(FILE *out);

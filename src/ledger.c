@@ -551,3 +551,60 @@ bool ledger_progress_clear(struct db *db, const char *schema, const char *script
 	return exec_params(db, schema, "DELETE FROM %1$s.migration_progress WHERE script = $1 AND kind = $2", 2, params,
 			   "clear migration_progress", NULL);
 }
+
+bool ledger_prune_runs(struct db *db, const char *schema, const char *profile, int keep)
+{
+	char k[32];
+	fmt_long(k, sizeof k, keep);
+	const char *params[] = {profile, k};
+	/* Steps go with their run (ON DELETE CASCADE); history rows keep their migration, run_id NULL. */
+	return exec_params(db, schema,
+			   "DELETE FROM %1$s.init_log WHERE profile = $1 AND status = 'success' AND id < ("
+			   "SELECT coalesce(min(id), 0) FROM (SELECT id FROM %1$s.init_log WHERE profile = $1"
+			   " ORDER BY id DESC LIMIT $2::int) newest)",
+			   2, params, "apply the run log's retention", NULL);
+}
+
+bool ledger_profile_stats(struct db *db, const char *schema, struct ledger_profile_stats **out, int *n)
+{
+	struct db_result *r = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!exec_params(db, schema,
+			 "SELECT profile, count(*), count(*) FILTER (WHERE status = 'success'),"
+			 " coalesce(round(avg(duration_ms))::bigint, 0), coalesce(max(duration_ms), 0),"
+			 " coalesce((SELECT f.started_at::text FROM %1$s.init_log f WHERE f.profile = l.profile"
+			 "  AND f.status <> 'success' AND f.status <> 'running' ORDER BY f.id DESC LIMIT 1), ''),"
+			 " coalesce((SELECT f.error FROM %1$s.init_log f WHERE f.profile = l.profile"
+			 "  AND f.status <> 'success' AND f.status <> 'running' ORDER BY f.id DESC LIMIT 1), ''),"
+			 " coalesce(extract(epoch FROM max(started_at) FILTER (WHERE status = 'success'))::bigint, 0)"
+			 " FROM %1$s.init_log l GROUP BY profile ORDER BY profile",
+			 0, NULL, "read init_log", &r))
+		return false;
+	*n = db_nrows(r);
+	*out = xcalloc((size_t)*n + 1, sizeof **out);
+	for (int i = 0; i < *n; i++) {
+		struct ledger_profile_stats *s = &(*out)[i];
+		char **f[] = {&s->profile, &s->runs, &s->ok, &s->avg_ms, &s->max_ms, &s->last_failure_at,
+			      &s->last_failure_error, &s->last_success_epoch};
+		for (int c = 0; c < 8; c++)
+			*f[c] = xstrdup(db_get(r, i, c) ? db_get(r, i, c) : "");
+	}
+	db_result_free(r);
+	return true;
+}
+
+void ledger_profile_stats_free(struct ledger_profile_stats *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(s[i].profile);
+		free(s[i].runs);
+		free(s[i].ok);
+		free(s[i].avg_ms);
+		free(s[i].max_ms);
+		free(s[i].last_failure_at);
+		free(s[i].last_failure_error);
+		free(s[i].last_success_epoch);
+	}
+	free(s);
+}

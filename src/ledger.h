@@ -139,4 +139,16 @@ struct ledger_run_row {
 bool ledger_recent_runs(struct db *db, const char *schema, int limit, struct ledger_run_row **out, int *n);
 void ledger_runs_free(struct ledger_run_row *r, int n);
 
+/* Retention: delete the profile's successful runs older than its newest keep runs (failed ones stay). */
+bool ledger_prune_runs(struct db *db, const char *schema, const char *profile, int keep);
+
+/* Per profile, over the runs init_log keeps: counts, durations, the last failure. */
+struct ledger_profile_stats {
+	char *profile, *runs, *ok, *avg_ms, *max_ms;
+	char *last_failure_at, *last_failure_error; /* "" if none */
+	char *last_success_epoch;                   /* "0" if none */
+};
+bool ledger_profile_stats(struct db *db, const char *schema, struct ledger_profile_stats **out, int *n);
+void ledger_profile_stats_free(struct ledger_profile_stats *s, int n);
+
 #endif

@@ -107,7 +107,14 @@ static enum rc run_command(struct global *g, struct ctx *ctx)
 	rc = config_select_profile(ctx->cfg, profile);
 	if (rc == RC_OK)
 		rc = command_prepare(ctx);
-	if (rc == RC_OK)
+	if (rc == RC_OK && (ctx->cmd->options & OPT_FLEET) && fleet_configured(ctx->cfg))
+		rc = cmd_fleet(ctx);
+	else if (rc == RC_OK && (ctx->opts.jobs || ctx->opts.fail_fast || ctx->opts.shard_count ||
+				 (ctx->opts.json && !(ctx->cmd->options & OPT_JSON)))) {
+		log_error("%s: -j, --fail-fast, --shard and --json need a fleet", ctx->cmd->name);
+		log_hint("set fleet.databases, fleet.pattern, fleet.targets_file, fleet.schemas or fleet.schema_pattern");
+		rc = RC_USAGE;
+	} else if (rc == RC_OK)
 		rc = ctx->cmd->fn(ctx);
 	command_done(ctx);
 	/* The app started by --exec inherits no admin credentials (the config knows their names). */

@@ -183,6 +183,12 @@ static enum rc own_step(struct session *s, void *arg, struct step_result *res)
 
 /* ---- the lifecycle */
 
+/* The per-target lock's name: the database, or database/schema for one tenant of a schema fleet. */
+static char *lock_name(const struct config *cfg)
+{
+	return cfg->tenant_schema ? xasprintf("%s/%s", cfg->dbname, cfg->tenant_schema) : xstrdup(cfg->dbname);
+}
+
 /*
  * One connection on the common path: straight to the target database (no
  * ping, no maintenance database). Only when the target does not exist and the
@@ -223,8 +229,10 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 	const struct config *cfg = s->cfg;
 	enum rc rc = connect_target(s, app_password);
 	int64_t wait_ms = now_ms() - r->t0;
+	char *name = lock_name(cfg);
 	if (rc == RC_OK)
-		rc = lock_acquire(s->db, cfg->dbname, cfg->profile->lock_timeout_ms);
+		rc = lock_acquire(s->db, name, cfg->profile->lock_timeout_ms);
+	free(name);
 	if (rc != RC_OK)
 		return rc;
 	*locked = true;
@@ -289,6 +297,9 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 		ledger_run_end(s->db, cfg->ledger_schema, s->run_id, rc == RC_OK, s->migrations, s->seeds.files,
 			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text, r->steps, r->n_steps);
 		free(why);
+		/* Retention, still under the lock: the newest run_log_keep runs of the profile and every failed one. */
+		if (cfg->run_log_keep > 0)
+			ledger_prune_runs(s->db, cfg->ledger_schema, cfg->profile->name, cfg->run_log_keep);
 	}
 	for (int i = 0; i < r->n_steps; i++) {
 		free((char *)r->steps[i].step);

@@ -12,6 +12,7 @@
 #define PGINIT_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -30,11 +31,20 @@ struct cmd_opts {
 	const char *to_version; /* rollback --to V */
 	const char *from;       /* import --from FORMAT */
 	const char *arg;        /* baseline VERSION, new NAME */
+	/* fleets (cmd/fleet.c) */
+	int jobs;                      /* -j N; 0: fleet.jobs */
+	bool fail_fast;                /* --fail-fast */
+	int shard_index, shard_count;  /* --shard I/N, I from 1; count 0: no sharding */
+	const char *format;            /* status --format prometheus */
+	int limit;                     /* history --limit N */
 };
 
 enum {
 	OPT_EXEC = 1 << 0, OPT_JSON = 1 << 1, OPT_CHECK = 1 << 2, OPT_DRY = 1 << 3, OPT_FORCE = 1 << 4,
 	OPT_OFFLINE = 1 << 5, OPT_STEPS = 1 << 6, OPT_TO = 1 << 7, OPT_FROM = 1 << 8, OPT_ARG = 1 << 9,
+	OPT_FLEET = 1 << 10,  /* -j N, --fail-fast, --shard I/N, --json (over a fleet) */
+	OPT_FORMAT = 1 << 11, /* --format prometheus */
+	OPT_LIMIT = 1 << 12,  /* --limit N */
 };
 
 struct command;
@@ -84,5 +94,14 @@ enum rc cmd_import(struct ctx *ctx);
 enum rc cmd_baseline(struct ctx *ctx);
 enum rc cmd_repair(struct ctx *ctx);
 enum rc cmd_new(struct ctx *ctx);
+enum rc cmd_history(struct ctx *ctx);
+
+/* Fleets (fleet.c): does the config name many targets? Then cmd_fleet runs the command over them. */
+bool fleet_configured(const struct config *cfg);
+enum rc cmd_fleet(struct ctx *ctx);
+/* FNV-1a 64 of a target name: its shard is this mod N. */
+uint64_t fleet_hash(const char *name);
+/* status.c: the target's migrations (and, for run, seeds) are all applied; quiet when not. */
+bool cmd_up_to_date(struct ctx *ctx);
 
 #endif

@@ -192,6 +192,83 @@ static void print_json(const struct config *cfg, const struct report *r, struct 
 		   r->plan.n_pending, r->plan.n_drifted, r->failed, r->plan.n_missing, r->seeds_pending);
 }
 
+/*
+ * The same report as Prometheus text (a node-exporter textfile collector):
+ * gauges labelled by database (and schema, for one tenant of a schema fleet).
+ */
+static void print_prometheus(const struct config *cfg, const struct report *r, struct ledger_profile_stats *st,
+			     int n_st, struct buf *out)
+{
+	struct buf l = {0};
+	buf_puts(&l, "database=");
+	buf_json_str(&l, cfg->dbname);
+	if (cfg->tenant_schema) {
+		buf_puts(&l, ",schema=");
+		buf_json_str(&l, cfg->tenant_schema);
+	}
+	const struct { const char *name, *help; long v; } g[] = {
+		{"pginit_migrations_files", "migration files found", r->v.set.n},
+		{"pginit_migrations_pending", "migrations not yet applied", r->plan.n_pending},
+		{"pginit_migrations_drifted", "applied migrations whose file changed", r->plan.n_drifted},
+		{"pginit_migrations_missing", "applied migrations with no file", r->plan.n_missing},
+		{"pginit_migrations_failed", "migrations whose last attempt failed", r->failed},
+		{"pginit_seeds_pending", "seed files of the profile not yet applied", r->seeds_pending},
+	};
+	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+		buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s{%s} %ld\n", g[i].name, g[i].help, g[i].name, g[i].name,
+			   l.data, g[i].v);
+	const struct { const char *name, *help, *type; int field; } h[] = {
+		{"pginit_runs_total", "runs kept in init_log", "gauge", 0},
+		{"pginit_runs_success_total", "successful runs kept in init_log", "gauge", 1},
+		{"pginit_run_duration_ms_avg", "average run duration", "gauge", 2},
+		{"pginit_run_duration_ms_max", "longest run", "gauge", 3},
+		{"pginit_last_success_timestamp_seconds", "start of the last successful run", "gauge", 4},
+	};
+	for (size_t k = 0; k < sizeof h / sizeof h[0]; k++) {
+		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", h[k].name, h[k].help, h[k].name, h[k].type);
+		for (int i = 0; i < n_st; i++) {
+			const char *v[] = {st[i].runs, st[i].ok, st[i].avg_ms, st[i].max_ms, st[i].last_success_epoch};
+			buf_printf(out, "%s{%s,profile=", h[k].name, l.data);
+			buf_json_str(out, st[i].profile);
+			buf_printf(out, "} %s\n", v[h[k].field]);
+		}
+	}
+	buf_free(&l);
+}
+
+static void print_report(struct ctx *ctx, struct db *db, const struct report *r, struct buf *out)
+{
+	if (!ctx->opts.format) {
+		(ctx->opts.json ? print_json : print_text)(ctx->cfg, r, out);
+		return;
+	}
+	struct ledger_profile_stats *st = NULL;
+	int n_st = 0;
+	if (r->ledger)
+		ledger_profile_stats(db, ctx->cfg->ledger_schema, &st, &n_st);
+	print_prometheus(ctx->cfg, r, st, n_st, out);
+	ledger_profile_stats_free(st, n_st);
+}
+
+bool cmd_up_to_date(struct ctx *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+	struct db_params p = session_params(cfg, cfg->dbname);
+	struct db_error err = {0};
+	struct db *db = db_connect(&p, &err); /* quiet: a missing database is work to do, not an error */
+	db_error_clear(&err);
+	struct report r = {0};
+	bool fresh = db && ledger_exists(db, cfg->ledger_schema, &r.ledger) && r.ledger && collect(ctx, db, &r) == RC_OK;
+	bool migrations = cfg->profile->migrate || (ctx->cmd->needs & NEED_MIGRATE_ALWAYS);
+	if (fresh && migrations)
+		fresh = !r.plan.n_pending && !r.plan.n_drifted && !r.plan.n_missing && !r.failed;
+	if (fresh && (ctx->cmd->needs & NEED_SEED))
+		fresh = !r.seeds_pending;
+	report_free(&r);
+	db_close(db);
+	return fresh;
+}
+
 enum rc cmd_status(struct ctx *ctx)
 {
 	enum rc rc = RC_OK;
@@ -202,7 +279,7 @@ enum rc cmd_status(struct ctx *ctx)
 	rc = collect(ctx, db, &r);
 	if (rc == RC_OK) {
 		struct buf out = {0};
-		(ctx->opts.json ? print_json : print_text)(ctx->cfg, &r, &out);
+		print_report(ctx, db, &r, &out);
 		fputs(out.data ? out.data : "", stdout);
 		buf_free(&out);
 	}

@@ -24,18 +24,21 @@ static enum rc cmd_help(struct ctx *ctx)
 }
 
 static const struct command commands[] = {
-	{"run", cmd_run, OPT_EXEC | OPT_DRY, NEED_CONFIG | NEED_BOOTSTRAP | NEED_MIGRATE | NEED_SEED,
+	{"run", cmd_run, OPT_EXEC | OPT_DRY | OPT_FLEET, NEED_CONFIG | NEED_BOOTSTRAP | NEED_MIGRATE | NEED_SEED,
 	 "run [--dry-run] [--exec -- CMD ARGS...]",
 	 "wait, bootstrap, migrate, seed, record (the default); then become CMD"},
 	{"wait", cmd_wait, 0, NEED_CONFIG, "wait", "wait until the server accepts the admin connection"},
 	{"bootstrap", cmd_bootstrap, 0, NEED_CONFIG | NEED_BOOTSTRAP, "bootstrap",
 	 "roles, database, schemas, extensions, grants, initdb.d/"},
-	{"migrate", cmd_migrate, OPT_DRY, NEED_CONFIG | NEED_MIGRATE | NEED_MIGRATE_ALWAYS, "migrate [--dry-run]",
+	{"migrate", cmd_migrate, OPT_DRY | OPT_FLEET, NEED_CONFIG | NEED_MIGRATE | NEED_MIGRATE_ALWAYS, "migrate [--dry-run]",
 	 "apply pending migrations (--dry-run: print the plan and its SQL)"},
 	{"seed", cmd_seed, 0, NEED_CONFIG | NEED_SEED, "seed", "apply the profile's seed sets"},
-	{"status", cmd_status, OPT_JSON | OPT_CHECK, NEED_CONFIG, "status [--json] [--check]",
+	{"status", cmd_status, OPT_JSON | OPT_CHECK | OPT_FLEET | OPT_FORMAT, NEED_CONFIG,
+	 "status [--json | --format prometheus] [--check]",
 	 "migrations, seeds, last runs; --check exits 1 if pending, 11 if drifted"},
-	{"validate", cmd_validate, OPT_OFFLINE, NEED_CONFIG, "validate [--offline]",
+	{"history", cmd_history, OPT_JSON | OPT_LIMIT, NEED_CONFIG, "history [--json] [--limit N]",
+	 "the last runs; per profile success rate, durations, last failure"},
+	{"validate", cmd_validate, OPT_OFFLINE | OPT_FLEET, NEED_CONFIG, "validate [--offline]",
 	 "check files (and, online, the history) without changing anything"},
 	{"rollback", cmd_rollback, OPT_STEPS | OPT_TO | OPT_FORCE, NEED_CONFIG, "rollback [N | --to VERSION] [--force]",
 	 "undo the N newest migrations (default 1) with their down parts"},
@@ -114,6 +117,37 @@ void command_unknown(const char *name)
 	buf_free(&b);
 }
 
+/*
+ * --shard I/N (I from 1, as a Swarm task slot), or --shard N with I taken from
+ * JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's, from 0).
+ */
+static bool parse_shard(const char *v, struct cmd_opts *o)
+{
+	long i, n;
+	const char *slash = strchr(v, '/');
+	if (slash) {
+		char *head = xstrndup(v, (size_t)(slash - v));
+		bool ok = parse_long(head, &i) && parse_long(slash + 1, &n);
+		free(head);
+		if (!ok)
+			return false;
+	} else {
+		const char *idx = getenv("JOB_COMPLETION_INDEX");
+		if (!parse_long(v, &n) || !idx || !parse_long(idx, &i)) {
+			log_error("--shard %s: expected I/N, or N with JOB_COMPLETION_INDEX set", v);
+			return false;
+		}
+		i++;
+	}
+	if (n < 1 || n > 100000 || i < 1 || i > n) {
+		log_error("--shard %s: the index must be 1..N (N from 1)", v);
+		return false;
+	}
+	o->shard_index = (int)i;
+	o->shard_count = (int)n;
+	return true;
+}
+
 /* One option; i advances past its value. False: not one this command takes. */
 static bool parse_one(unsigned allowed, int argc, char **argv, int *i, struct cmd_opts *o)
 {
@@ -133,6 +167,21 @@ static bool parse_one(unsigned allowed, int argc, char **argv, int *i, struct cm
 		o->to_version = argv[++*i];
 	else if ((allowed & OPT_FROM) && strcmp(a, "--from") == 0 && *i + 1 < argc)
 		o->from = argv[++*i];
+	else if ((allowed & OPT_FLEET) && (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && *i + 1 < argc)
+		return parse_long(argv[++*i], &n) && n > 0 && n <= 1024 && (o->jobs = (int)n) > 0;
+	else if ((allowed & OPT_FLEET) && strncmp(a, "-j", 2) == 0 && a[2])
+		return parse_long(a + 2, &n) && n > 0 && n <= 1024 && (o->jobs = (int)n) > 0;
+	else if ((allowed & OPT_FLEET) && strcmp(a, "--fail-fast") == 0)
+		o->fail_fast = true;
+	else if ((allowed & OPT_FLEET) && strcmp(a, "--shard") == 0 && *i + 1 < argc)
+		return parse_shard(argv[++*i], o);
+	else if ((allowed & OPT_FLEET) && strcmp(a, "--json") == 0)
+		o->json = true;
+	else if ((allowed & OPT_FORMAT) && strcmp(a, "--format") == 0 && *i + 1 < argc &&
+		 strcmp(argv[*i + 1], "prometheus") == 0)
+		o->format = argv[++*i];
+	else if ((allowed & OPT_LIMIT) && strcmp(a, "--limit") == 0 && *i + 1 < argc)
+		return parse_long(argv[++*i], &n) && n > 0 && n <= 100000 && (o->limit = (int)n) > 0;
 	else if ((allowed & OPT_STEPS) && parse_long(a, &n) && n > 0)
 		o->steps = (int)n;
 	else if ((allowed & OPT_ARG) && !o->arg && a[0] != '-')
@@ -181,6 +230,7 @@ static void setup_placeholders(const struct config *cfg, struct kv *vars)
 	const char *builtin[][2] = {
 		{"owner_role", cfg->owner.name}, {"app_role", cfg->app.name}, {"readonly_role", cfg->readonly.name},
 		{"database", cfg->dbname}, {"ledger_schema", cfg->ledger_schema}, {"profile", cfg->profile->name},
+		{"schema", cfg->tenant_schema ? cfg->tenant_schema : ""},
 	};
 	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
 		strlist_add(&names, builtin[i][0]);

@@ -28,6 +28,8 @@
 #                                               runs, SQLSTATE retries (German server), kill -9 loop
 #   8xx  performance-shaped  noop.test.sh       (reserved: no-op writes nothing, connection counts)
 #   9xx  real peers          (reserved: against the tools the formats come from)
+#   96x  fleets              fleet.test.sh      databases and schemas fleets, -j, --shard,
+#                                               retention, history, prometheus
 # A new area file is just another *.test.sh here: run.sh sources every one of them.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
