@@ -6,8 +6,15 @@
  * into LF, so a change of line endings is not drift but any other edit is.
  * Directives: comment lines `-- pginit:<word>` before the first statement;
  * `-- pginit:no-transaction` runs the file statement by statement outside a
- * transaction. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
- * twice: those two statements are dropped and pginit's own transaction used.
+ * transaction; `-- pginit:encoding NAME` (on one of the file's first comment
+ * lines) says the file is not UTF-8: it is sent with SET client_encoding NAME.
+ * A file that wraps itself in BEGIN; ... COMMIT; is not wrapped twice: those
+ * two statements are dropped and pginit's own transaction used.
+ *
+ * Bytes: a NUL byte anywhere in a file, or (unless it declares another
+ * encoding) a byte sequence that is not UTF-8, makes the file fail to load,
+ * naming file:line:col. libpq sends C strings: a NUL would cut a statement
+ * short (an UPDATE without its WHERE) without any error.
  */
 #ifndef PGINIT_SCRIPT_H
 #define PGINIT_SCRIPT_H
@@ -27,6 +34,7 @@ struct script {
 	char *sql_text;   /* the part that runs, placeholders replaced; statements point here */
 	size_t sql_len;
 	bool no_transaction;
+	const char *encoding; /* declared client encoding (static string), NULL: UTF-8 */
 	struct sql_script sql;
 	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */
 };
@@ -45,10 +53,28 @@ bool script_load(const char *path, struct script *s);
 bool script_load_part(const char *path, const struct script_part *part, struct script *s);
 
 /*
+ * The byte checks above on a whole file's text (path for the messages).
+ * *encoding (may be NULL) gets the declared encoding or NULL. Logs and
+ * returns false on a NUL byte, invalid UTF-8 or an unknown encoding.
+ */
+bool script_check_text(const char *path, const char *text, size_t len, const char **encoding);
+
+/*
+ * Before anything connects: the byte checks on every file a run may execute
+ * (*.sql of the migrations and initdb directories, *.sql and *.csv of each
+ * seed set; NULL skips one). Missing directories are left to the phases.
+ * Logs each bad file (and one hint); false if any.
+ */
+bool script_preflight(const char *migrations_dir, const char *initdb_dir, const char *seeds_dir,
+		      const struct strlist *seed_sets);
+
+/*
  * Placeholders: ${name} in a script is replaced by its value before the
- * script is split; `$${name}` stands for a literal `${name}`. Anything else
- * (`${1}`, `${ x`, a `$$` body) is left alone. An undefined ${name} is an
- * error naming file:line. Names and values are copied.
+ * script is split, everywhere in the file: inside quotes, comments and
+ * $$ bodies too (a DO block or a function body is where a role or schema
+ * name is most often needed). `$${name}` stands for a literal `${name}`.
+ * What is not a name (`${1}`, `${ x`) is left alone. An undefined ${name}
+ * is an error naming file:line. Names and values are copied.
  */
 void script_set_placeholders(const struct strlist *names, const struct strlist *values);
 void script_free(struct script *s);
@@ -56,6 +82,8 @@ void script_free(struct script *s);
 /*
  * The *.sql files of dir (full paths) in name order. A missing directory is
  * an empty list (and *missing, if given, is set); other errors are logged.
+ * A file whose suffix differs only in case ("0009_x.SQL") is skipped with a
+ * warning.
  */
 bool script_list(const char *dir, struct strlist *out, bool *missing);
 /* The same for files ending in suffix or suffix2 (may be NULL). */
