@@ -436,8 +436,13 @@ static enum rc run_phases(struct ctx *ctx, unsigned phases)
 
 	log_info("pginit %s: %s, profile %s, database %s on %s:%d", PGINIT_VERSION, ctx->command, prof->name,
 		 cfg->dbname, cfg->host, cfg->port);
+	/* Files that cannot be sent as they are (a NUL byte, not UTF-8) stop the run before anything. */
+	if (!script_preflight((phases & (PH_MIGRATE | PH_ROLLBACK)) ? cfg->migrations_dir : NULL,
+			      (phases & PH_BOOTSTRAP) ? cfg->initdb_dir : NULL, (phases & PH_SEED) ? cfg->seeds_dir : NULL,
+			      &prof->seeds))
+		rc = RC_VALIDATE;
 	/* Secrets first: a missing secret is known before any waiting. */
-	if (phases & PH_BOOTSTRAP)
+	if (rc == RC_OK && (phases & PH_BOOTSTRAP))
 		rc = bootstrap_app_password(cfg, &app_password);
 	if (rc != RC_OK)
 		goto out;
