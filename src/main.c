@@ -1142,6 +1142,8 @@ int main(int argc, char **argv)
 	if (!cfg)
 		return exit_status(rc);
 	rc = config_select_profile(cfg, profile);
+	if (rc == RC_OK)
+		rc = config_check_paths(cfg);
 	if (rc == RC_OK) {
 		struct ctx ctx = {.cfg = cfg, .command = command, .opts = copts};
 		if (!migrate_parse_format(cfg->migrations_format, &ctx.format)) {
