@@ -277,6 +277,58 @@ static int by_version(const void *a, const void *b)
 	return x->repeatable ? strcmp(x->name, y->name) : migrate_version_cmp(x->version, y->version);
 }
 
+/* Up to three names of a list, for a message: "a.sql, b.sql, c.sql and 6 more". */
+static void some_names(struct buf *b, const struct strlist *l)
+{
+	for (int i = 0; i < l->n && i < 3; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", l->items[i]);
+	if (l->n > 3)
+		buf_printf(b, " and %d more", l->n - 3);
+}
+
+/*
+ * One error for every misnamed file (issue 8: nine errors blamed the native
+ * files when one golang-migrate file had made the directory look like
+ * golang-migrate). Detected: say which files made it that format.
+ */
+static void report_bad_names(const char *dir, enum mformat f, bool detected, int total, const struct strlist *bad)
+{
+	static const char *const rules[] = {
+		"NNNN_description.sql (and NNNN_description.down.sql)",
+		"N_description.up.sql and N_description.down.sql",
+		"VERSION_description.sql with -- migrate:up / -- migrate:down",
+		"NNNNN_description.sql with -- +goose Up / -- +goose Down",
+		"V1__description.sql, U1__description.sql, R__description.sql"};
+	struct buf names = {0};
+	some_names(&names, bad);
+	if (detected && f != FMT_NATIVE && bad->n < total) {
+		/* The files that do parse in the detected format are the odd ones out when they are few. */
+		struct strlist good = {0};
+		struct strlist files = {0};
+		if (script_list(dir, &files, NULL))
+			for (int i = 0; i < files.n; i++)
+				if (!strlist_contains(bad, path_base(files.items[i])))
+					strlist_add(&good, path_base(files.items[i]));
+		struct buf g = {0};
+		some_names(&g, &good);
+		log_error("%s mixes migration formats: %s %s %s, the other %d file%s (%s) %s not", dir, g.data,
+			  good.n == 1 ? "is" : "are", format_names[f], bad->n, bad->n == 1 ? "" : "s", names.data,
+			  bad->n == 1 ? "is" : "are");
+		log_hint("one directory holds one tool's files: move %s out, or set migrations_format "
+			 "(%s migrations are named %s)", good.n == 1 ? good.items[0] : "the odd ones", format_names[f], rules[f]);
+		buf_free(&g);
+		strlist_free(&good);
+		strlist_free(&files);
+	} else {
+		log_error("%s: %d file%s %s not %s %s migration file name%s: %s", dir, bad->n, bad->n == 1 ? "" : "s",
+			  bad->n == 1 ? "is" : "are", bad->n == 1 ? "a" : "valid", format_names[f], bad->n == 1 ? "" : "s",
+			  names.data);
+		log_hint("%s migrations are named %s%s", format_names[f], rules[f],
+			 detected ? "" : " (migrations_format is set; is it the right one?)");
+	}
+	buf_free(&names);
+}
+
 /* Flyway's per-script configuration: V1__x.sql.conf with executeInTransaction=false. */
 static bool flyway_no_tx(const char *path)
 {
@@ -293,7 +345,7 @@ static bool flyway_no_tx(const char *path)
 
 enum rc migrate_discover(const char *dir, enum mformat fmt, struct migration_set *out)
 {
-	struct strlist files = {0}, downs = {0};
+	struct strlist files = {0}, downs = {0}, bad = {0};
 	bool missing;
 	memset(out, 0, sizeof *out);
 	if (!script_list(dir, &files, &missing))
@@ -308,14 +360,7 @@ enum rc migrate_discover(const char *dir, enum mformat fmt, struct migration_set
 		char *version, *name;
 		bool down, repeatable;
 		if (!migrate_parse_name(out->format, file, &version, &name, &down, &repeatable)) {
-			log_error("%s: not a %s migration file name", files.items[i], format_names[out->format]);
-			static const char *const rules[] = {
-				"NNNN_description.sql (and NNNN_description.down.sql)",
-				"N_description.up.sql and N_description.down.sql",
-				"VERSION_description.sql with -- migrate:up / -- migrate:down",
-				"NNNNN_description.sql with -- +goose Up / -- +goose Down",
-				"V1__description.sql, U1__description.sql, R__description.sql"};
-			log_hint("%s migrations are named %s", format_names[out->format], rules[out->format]);
+			strlist_add(&bad, file); /* reported once, below */
 			rc = RC_VALIDATE;
 			continue;
 		}
@@ -360,9 +405,13 @@ enum rc migrate_discover(const char *dir, enum mformat fmt, struct migration_set
 		if (!paired)
 			log_warn("%s: a down file without its migration (version %s)", nl + 1, downs.items[i]);
 	}
+	if (bad.n)
+		report_bad_names(dir, out->format, fmt == FMT_AUTO, files.n, &bad);
+	strlist_free(&bad);
 	strlist_free(&downs);
 	strlist_free(&files);
-	qsort(out->items, (size_t)out->n, sizeof *out->items, by_version);
+	if (out->n > 1)
+		qsort(out->items, (size_t)out->n, sizeof *out->items, by_version);
 	return rc;
 }
 
@@ -417,6 +466,7 @@ enum rc migrate_plan(const struct migration_set *set, const struct ledger_migrat
 	out->state = xcalloc((size_t)set->n + 1, sizeof(enum mstate));
 	enum rc rc = RC_OK;
 	const char *newest = NULL;
+	struct buf gone = {0};
 
 	for (int h = 0; h < n_history; h++) {
 		const struct ledger_migration *m = &history[h];
@@ -427,14 +477,26 @@ enum rc migrate_plan(const struct migration_set *set, const struct ledger_migrat
 			found = found || (set->items[i].repeatable == m->repeatable && strcmp(set->items[i].version, m->version) == 0);
 		if (!found && m->success && !m->repeatable) {
 			out->n_missing++;
-			if (strict) {
-				log_error("migration %s (%s) was applied on %s but its file is gone from the migrations directory",
-					  m->version, m->name, m->applied_at);
-				log_hint("restore the file; applied migrations must stay (undo them with a new migration)");
-				rc = RC_VALIDATE;
-			}
+			if (strict && out->n_missing <= 3)
+				buf_printf(&gone, "%s%s (%s, applied %s)", out->n_missing > 1 ? ", " : "", m->version, m->name,
+					   m->applied_at);
 		}
 	}
+	if (strict && out->n_missing) {
+		/* One root cause, one error: a whole history without files is a wrong directory, not n lost files. */
+		if (out->n_missing > 3)
+			buf_printf(&gone, " and %d more", out->n_missing - 3);
+		log_error("%d applied migration%s %s no file in the migrations directory: %s", out->n_missing,
+			  out->n_missing == 1 ? "" : "s", out->n_missing == 1 ? "has" : "have", gone.data);
+		if (out->n_missing > 1 && out->n_missing >= set->n)
+			log_hint("is paths.migrations (or migrations_format) the one this database was migrated from? "
+				 "applied migrations must stay in the directory");
+		else
+			log_hint("restore the file%s; applied migrations must stay (undo them with a new migration)",
+				 out->n_missing == 1 ? "" : "s");
+		rc = RC_VALIDATE;
+	}
+	buf_free(&gone);
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *mg = &set->items[i];
 		const struct ledger_migration *h = find_history(history, n_history, mg);
