@@ -315,7 +315,8 @@ bool script_preflight(const char *migrations_dir, const char *initdb_dir, const 
 		free(dir);
 	}
 	if (bad)
-		log_hint("nothing was run: %d file%s above cannot be sent as they are", bad, bad == 1 ? "" : "s");
+		log_hint("nothing was run: %s above cannot be sent as %s", bad == 1 ? "the file" : "the files",
+			 bad == 1 ? "it is" : "they are");
 	return ok && bad == 0;
 }
 
@@ -450,13 +451,25 @@ bool script_load(const char *path, struct script *s)
 
 bool script_load_part(const char *path, const struct script_part *part, struct script *s)
 {
-	memset(s, 0, sizeof *s);
-	s->path = xstrdup(path);
-	s->name = xstrdup(path_base(path));
-	if (!read_file(path, &s->text, &s->len)) {
+	char *text;
+	size_t len;
+	if (!read_file(path, &text, &len)) {
+		memset(s, 0, sizeof *s);
+		s->path = xstrdup(path);
+		s->name = xstrdup(path_base(path));
 		log_error("unable to read %s: %s", path, strerror(errno));
 		return false;
 	}
+	return script_load_text(path, text, len, part, s);
+}
+
+bool script_load_text(const char *path, char *text, size_t len, const struct script_part *part, struct script *s)
+{
+	memset(s, 0, sizeof *s);
+	s->path = xstrdup(path);
+	s->name = xstrdup(path_base(path));
+	s->text = text;
+	s->len = len;
 	script_checksum(s->text, s->len, s->checksum);
 	/* The whole file, whichever part runs: a NUL or a broken byte anywhere means a damaged file. */
 	const char *enc = NULL;

@@ -51,6 +51,9 @@ struct script_part {
 bool script_load(const char *path, struct script *s);
 /* The same for a part of the file (NULL: all of it). */
 bool script_load_part(const char *path, const struct script_part *part, struct script *s);
+/* The same for a file's text already in memory: s takes text (malloc'd, a
+ * NUL after its len bytes); path is for messages. Used by the fuzzers. */
+bool script_load_text(const char *path, char *text, size_t len, const struct script_part *part, struct script *s);
 
 /*
  * The byte checks above on a whole file's text (path for the messages).
