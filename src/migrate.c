@@ -303,15 +303,24 @@ static void report_bad_names(const char *dir, enum mformat f, bool detected, int
 	some_names(&names, bad);
 	if (detected && f != FMT_NATIVE && bad->n < total) {
 		/* The files that do parse in the detected format are the odd ones out when they are few. */
+		/* The odd ones out: the names that made the directory look like f (golang-migrate's *.up.sql
+		 * and flyway's V/U/R__ names; for dbmate and goose, their markers: every file that parses). */
 		struct strlist good = {0};
 		struct strlist files = {0};
 		if (script_list(dir, &files, NULL))
-			for (int i = 0; i < files.n; i++)
-				if (!strlist_contains(bad, path_base(files.items[i])))
-					strlist_add(&good, path_base(files.items[i]));
+			for (int i = 0; i < files.n; i++) {
+				const char *b = path_base(files.items[i]);
+				if (strlist_contains(bad, b))
+					continue;
+				if (f == FMT_GOLANG_MIGRATE && !ends_with(b, ".up.sql"))
+					continue;
+				if (f == FMT_FLYWAY && !strstr(b, "__"))
+					continue;
+				strlist_add(&good, b);
+			}
 		struct buf g = {0};
 		some_names(&g, &good);
-		log_error("%s mixes migration formats: %s %s %s, the other %d file%s (%s) %s not", dir, g.data,
+		log_error("%s mixes migration formats: %s %s %s, but %d file%s (%s) %s not", dir, g.data,
 			  good.n == 1 ? "is" : "are", format_names[f], bad->n, bad->n == 1 ? "" : "s", names.data,
 			  bad->n == 1 ? "is" : "are");
 		log_hint("one directory holds one tool's files: move %s out, or set migrations_format "
@@ -395,6 +404,14 @@ enum rc migrate_discover(const char *dir, enum mformat fmt, struct migration_set
 		bool paired = false;
 		for (int j = 0; j < out->n; j++)
 			if (!out->items[j].repeatable && strcmp(out->items[j].version, downs.items[i]) == 0) {
+				paired = true;
+				if (out->items[j].down_path) { /* found by fuzz_migration: the second one leaked and won */
+					log_error("%s and %s are both down files of version %s", path_base(out->items[j].down_path),
+						  path_base(nl + 1), downs.items[i]);
+					log_hint("keep one down file per version");
+					rc = RC_VALIDATE;
+					continue;
+				}
 				out->items[j].down_path = xstrdup(nl + 1);
 				out->items[j].has_down = true;
 				out->items[j].down = (struct script_part){.offset = 0, .len = (size_t)-1, .line = 1};
@@ -402,7 +419,7 @@ enum rc migrate_discover(const char *dir, enum mformat fmt, struct migration_set
 					out->items[j].down.no_transaction = flyway_no_tx(nl + 1);
 				paired = true;
 			}
-		if (!paired)
+		if (!paired && bad.n == 0) /* with misnamed files, the names are the one error */
 			log_warn("%s: a down file without its migration (version %s)", nl + 1, downs.items[i]);
 	}
 	if (bad.n)

@@ -223,10 +223,16 @@ static void test_discover(void)
 
 	unit_case("migrate_discover(mixed): one golang-migrate file among nine native ones");
 	CHECK_INT_EQ(discover(DATA "mixed", &set, &log), RC_VALIDATE);
-	CHECK_CONTAINS(log, "error: " DATA "mixed mixes migration formats: 10_t10.up.sql is golang-migrate, the other 9 "
+	CHECK_CONTAINS(log, "error: " DATA "mixed mixes migration formats: 10_t10.up.sql is golang-migrate, but 9 "
 			    "files (0001_t1.sql, 0002_t2.sql, 0003_t3.sql and 6 more) are not");
 	CHECK_CONTAINS(log, "hint: one directory holds one tool's files: move 10_t10.up.sql out");
 	CHECK(strstr(strstr(log, "error: ") + 1, "error: ") == NULL);
+	free(log);
+	migrate_set_free(&set);
+
+	unit_case("migrate_discover(two_downs): two down files of one version (found by fuzz_migration)");
+	CHECK_INT_EQ(discover(DATA "two_downs", &set, &log), RC_VALIDATE);
+	CHECK_CONTAINS(log, "01_a.down.sql and 1_a.down.sql are both down files of version 1");
 	free(log);
 	migrate_set_free(&set);
 
