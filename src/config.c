@@ -33,6 +33,7 @@ enum kcheck {
 	CK_PGTIME,    /* a PostgreSQL time setting: "10s", "500ms", "0" */
 	CK_SSLMODE,   /* one of libpq's sslmodes */
 	CK_SECRET,    /* a secret name: a file name in the secrets directory */
+	CK_FORMAT,    /* a migrations format name */
 };
 
 struct key {
@@ -55,7 +56,7 @@ struct key {
 static const struct key global_keys[] = {
 	{"default_profile", K_STR, C(default_profile), NULL, "profile used when neither -p nor PGINIT_PROFILE is given", CK_NONE},
 	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables", CK_NAME},
-	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway", CK_NONE},
+	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway", CK_FORMAT},
 	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape", CK_NONE},
 	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)", CK_NONE},
 	{"connection", K_GROUP, 0, NULL, "the admin connection", CK_NONE},
@@ -276,6 +277,14 @@ static bool value_ok(const struct key *k, const void *base, struct buf *why)
 		buf_printf(why, "'%.40s' is not a libpq sslmode", str);
 		return false;
 	}
+	case CK_FORMAT: {
+		static const char *const formats[] = {"auto", "native", "golang-migrate", "dbmate", "goose", "flyway"};
+		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+			if (strcmp(str, formats[i]) == 0)
+				return true;
+		buf_printf(why, "'%.40s' is not one of auto, native, golang-migrate, dbmate, goose, flyway", str);
+		return false;
+	}
 	case CK_SECRET:
 		if (!strchr(str, '/') && strcmp(str, ".") != 0 && strcmp(str, "..") != 0 && strlen(str) < 100)
 			return true;
@@ -298,6 +307,7 @@ static const char *check_hint(enum kcheck c)
 	case CK_PGTIME: return "a number with a unit as PostgreSQL takes it: \"500ms\", \"10s\", \"5min\", \"1h\"; \"0\" for no limit";
 	case CK_SSLMODE: return "one of disable, allow, prefer, require, verify-ca, verify-full";
 	case CK_SECRET: return "a secret name is a file name in the secrets directory (and NAME, NAME_FILE in the environment)";
+	case CK_FORMAT: return "auto detects the format from the file names and markers";
 	case CK_NONE: break;
 	}
 	return NULL;
@@ -333,6 +343,15 @@ static bool bad_type(struct loader *L, config_setting_t *s, const char *path, co
 {
 	log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
 		     "key '%s' must be a %s", path, type_names[k->type]);
+	static const char *const examples[] = {
+		"a group: %s = { ... };", "a string in double quotes: %s = \"...\";", "a path in double quotes: %s = \"dir\";",
+		"a number without quotes: %s = 5432;", "true or false: %s = true;", "a list: %s = [ \"a\", \"b\" ];",
+		"seconds or a string with a unit: %s = 30; or %s = \"1500ms\";", "a group of strings: %s = { name = \"value\"; };"};
+	const char *leaf = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+	struct buf b = {0};
+	buf_printf(&b, examples[k->type], leaf, leaf);
+	log_hint("write it as %s", b.data);
+	buf_free(&b);
 	return false;
 }
 
@@ -409,6 +428,7 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 				log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(e)},
 					     "%s.%s must be a string", path, config_setting_name(e));
+				log_hint("placeholder values are strings: %s = \"...\";", config_setting_name(e));
 				return false;
 			}
 			strlist_add(names, config_setting_name(e));
@@ -489,6 +509,7 @@ static bool load_profiles(struct loader *L, config_setting_t *group)
 		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
 			log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
 				     "profile '%s' must be a group: %s = { ... };", name, name);
+			log_hint("profiles = { %s = { seeds = [ ... ]; migrate = true; }; };", name);
 			return false;
 		}
 		cfg->profiles = xrealloc(cfg->profiles, sizeof(struct profile) * (size_t)(cfg->n_profiles + 1));
@@ -552,6 +573,7 @@ static enum rc apply_libpq_env(struct config *cfg)
 		const struct key *k = find_key(global_keys, map[i].key);
 		if (v && *v && !store_text(k, cfg, v)) {
 			log_error("%s: invalid value '%.80s'", map[i].var, v);
+			log_hint("%s sets %s: %s", map[i].var, k->path, check_hint(k->check) ? check_hint(k->check) : k->doc);
 			return RC_CONFIG;
 		}
 		if (v && *v && !checked(k, cfg, NULL, map[i].var, ""))
@@ -855,6 +877,14 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 	if (!ok) {
 		log_error_at(&(struct log_where){.file = path, .line = config_error_line(&lc)},
 			     "%s", config_error_text(&lc));
+		const char *t = config_error_text(&lc);
+		if (t && strstr(t, "include"))
+			log_hint("an @include path is relative to the working directory; check that the file exists");
+		else if (t && strstr(t, "duplicate"))
+			log_hint("each key appears once in its group; remove one of them");
+		else
+			log_hint("libconfig syntax: key = value; strings in double quotes, groups in { }, lists in [ ], "
+				 "each setting ending in ';'");
 		goto fail;
 	}
 	struct loader L = {.cfg = cfg, .file = path};

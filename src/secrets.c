@@ -89,6 +89,7 @@ static enum secret_status read_secret_file(const char *path, const char *what, b
 		if (missing_ok && saved == ENOENT)
 			return SECRET_MISSING;
 		log_error("unable to read secret file %s (from %s): %s", path, what, strerror(saved));
+		log_hint("check the path and that pginit's user may read the file");
 		return SECRET_ERROR;
 	}
 	close(fd);
@@ -101,11 +102,13 @@ static enum secret_status read_secret_file(const char *path, const char *what, b
 	}
 	if (strlen(data) != len) {
 		log_error("secret file %s (from %s) contains a NUL byte", path, what);
+		log_hint("a secret file holds the value as text, optionally followed by one newline");
 		free_secret(data);
 		return SECRET_ERROR;
 	}
 	if (len == 0) {
 		log_error("secret file %s (from %s) is empty", path, what);
+		log_hint("write the value into the file, or unset the variable that names it");
 		free(data);
 		return SECRET_ERROR;
 	}
@@ -128,6 +131,7 @@ enum secret_status secret_env(const char *var, char **value)
 	if (direct) {
 		if (!*direct) {
 			log_error("%s is set but empty", var);
+			log_hint("give it a value, or unset it (then %s or the secrets directory is used)", file_var);
 			return SECRET_ERROR;
 		}
 		if (strlen(direct) > SECRET_MAX) {
@@ -142,6 +146,7 @@ enum secret_status secret_env(const char *var, char **value)
 	if (file) {
 		if (!*file) {
 			log_error("%s is set but empty", file_var);
+			log_hint("set it to the path of the file holding the value, or unset it");
 			return SECRET_ERROR;
 		}
 		snprintf(where_buf, sizeof where_buf, "%s", file_var);
