@@ -107,7 +107,7 @@ badinput_case() { # name input exit message
 
 # Run every case of a group ("config", "env", ...) against this cluster.
 badinput_group() { # group
-	local group=$1 before after n=0 bad=0 name input rc msg
+	local group=$1 before after n=0 bad=0 changed=0 name input rc msg
 	run_pginit -p dev run
 	expect_rc 0
 	before=$(badinput_snapshot) || fail "snapshot"
@@ -119,19 +119,22 @@ badinput_group() { # group
 		rc=$(echo "$rc" | tr -d ' ')
 		msg=$(echo "$msg" | sed 's/^ *//; s/ *$//')
 		n=$((n + 1))
-		if ! badinput_case "$name" "$input" "$rc" "$msg"; then
-			bad=$((bad + 1))
-			continue
-		fi
+		local ok=1
+		badinput_case "$name" "$input" "$rc" "$msg" || ok=0
+		# The database is compared after every case, also one that failed above.
 		after=$(badinput_snapshot) || fail "snapshot"
+		if [ $ok -eq 0 ]; then
+			bad=$((bad + 1))
+		fi
 		if [ "$after" != "$before" ]; then
 			echo "  FAIL $name: the database changed" >&2
 			diff <(echo "$before") <(echo "$after") | sed 's/^/    /' >&2
-			bad=$((bad + 1))
+			[ $ok -eq 0 ] || bad=$((bad + 1))
+			changed=$((changed + 1))
 			before=$after
 		fi
 	done <"$BADINPUT_CASES"
-	echo "badinput $group: $n cases, $bad failed"
+	echo "badinput $group: $n cases, $bad failed, $changed changed the database"
 	[ "$n" -gt 0 ] || fail "no cases in group $group"
 	[ "$bad" -eq 0 ] || fail "$bad of $n $group cases failed"
 }
