@@ -156,3 +156,21 @@ test_506_badinput_table() {
 	# names are unique
 	[ -z "$(grep -oE '^ *[a-z]+\.[a-z0-9_]+' "$BADINPUT_CASES" | sort | uniq -d)" ] || fail "duplicate case names"
 }
+
+# The other side of the byte checks: a file that declares its encoding is
+# converted by the server, and the next file is read as UTF-8 again.
+test_507_declared_encoding_applies() {
+	copy_migrations
+	printf -- "-- pginit:encoding LATIN1\nCREATE TABLE public.enc (t text);\nINSERT INTO public.enc VALUES ('caf\xe9');\n" \
+		>"$TDIR/migrations/0009_latin1.sql"
+	printf -- "INSERT INTO public.enc VALUES ('caf\xc3\xa9 2');\n" >"$TDIR/migrations/0010_utf8.sql"
+	run_pginit run
+	expect_rc 0
+	assert_eq "café|café 2" "$(q app "select string_agg(t, '|' order by t) from public.enc")" "both rows as UTF-8"
+	# without the declaration the same bytes stop the run before anything
+	printf -- "INSERT INTO public.enc VALUES ('caf\xe9 3');\n" >"$TDIR/migrations/0011_undeclared.sql"
+	run_pginit run
+	expect_rc 11
+	assert_contains "0011_undeclared.sql:1:36: invalid UTF-8 (byte 0xE9)" "$TDIR/out" "file:line:col"
+	assert_eq 2 "$(q app "select count(*) from public.enc")" "nothing applied"
+}
