@@ -6,8 +6,15 @@
  * into LF, so a change of line endings is not drift but any other edit is.
  * Directives: comment lines `-- pginit:<word>` before the first statement;
  * `-- pginit:no-transaction` runs the file statement by statement outside a
- * transaction. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
- * twice: those two statements are dropped and pginit's own transaction used.
+ * transaction; `-- pginit:encoding NAME` (on one of the file's first comment
+ * lines) says the file is not UTF-8: it is sent with SET client_encoding NAME.
+ * A file that wraps itself in BEGIN; ... COMMIT; is not wrapped twice: those
+ * two statements are dropped and pginit's own transaction used.
+ *
+ * Bytes: a NUL byte anywhere in a file, or (unless it declares another
+ * encoding) a byte sequence that is not UTF-8, makes the file fail to load,
+ * naming file:line:col. libpq sends C strings: a NUL would cut a statement
+ * short (an UPDATE without its WHERE) without any error.
  */
 #ifndef PGINIT_SCRIPT_H
 #define PGINIT_SCRIPT_H
@@ -28,6 +35,7 @@ struct script {
 	char *sql_text;   /* the part that runs, placeholders replaced; statements point here */
 	size_t sql_len;
 	bool no_transaction;
+	const char *encoding; /* declared client encoding (static string), NULL: UTF-8 */
 	struct sql_script sql;
 	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */
 };
@@ -45,18 +53,42 @@ struct script_part {
  *
  * Placeholders (vars, passed by the caller; NULL: none): ${name} in a script
  * is replaced by its value before the script is split (the first name that
- * matches wins); `$${name}` stands for a literal `${name}`. Anything else
- * (`${1}`, `${ x`, a `$$` body) is left alone. An undefined ${name} is an
+ * matches wins), everywhere in the file: inside quotes, comments and $$
+ * bodies too (a DO block or a function body is where a role or schema name
+ * is most often needed). `$${name}` stands for a literal `${name}`. What is
+ * not a name (`${1}`, `${ x`) is left alone. An undefined ${name} is an
  * error naming file:line.
  */
 bool script_load(const char *path, const struct kv *vars, struct script *s);
 /* The same for a part of the file (NULL: all of it). */
 bool script_load_part(const char *path, const struct script_part *part, const struct kv *vars, struct script *s);
+/* The same for a file's text already in memory: s takes text (malloc'd, a
+ * NUL after its len bytes); path is for messages. Used by the fuzzers. */
+bool script_load_text(const char *path, char *text, size_t len, const struct script_part *part,
+		      const struct kv *vars, struct script *s);
 void script_free(struct script *s);
+
+/*
+ * The byte checks above on a whole file's text (path for the messages).
+ * *encoding (may be NULL) gets the declared encoding or NULL. Logs and
+ * returns false on a NUL byte, invalid UTF-8 or an unknown encoding.
+ */
+bool script_check_text(const char *path, const char *text, size_t len, const char **encoding);
+
+/*
+ * Before anything connects: the byte checks on every file a run may execute
+ * (*.sql of the migrations and initdb directories, *.sql and *.csv of each
+ * seed set; NULL skips one). Missing directories are left to the phases.
+ * Logs each bad file (and one hint); false if any.
+ */
+bool script_preflight(const char *migrations_dir, const char *initdb_dir, const char *seeds_dir,
+		      const struct strlist *seed_sets);
 
 /*
  * The *.sql files of dir (full paths) in name order. A missing directory is
  * an empty list (and *missing, if given, is set); other errors are logged.
+ * A file whose suffix differs only in case ("0009_x.SQL") is skipped with a
+ * warning.
  */
 bool script_list(const char *dir, struct strlist *out, bool *missing);
 /* The same for files ending in suffix or suffix2 (may be NULL). */
