@@ -102,7 +102,10 @@ gen() { # N: native/N/*.sql, dbmate/N/*.sql, psql/N.sql
 for n in "${sizes[@]}" "${apply_sizes[@]}"; do gen "$n"; done
 
 export PGHOST=127.0.0.1 PGPORT=$PGPORT_TEST PGUSER=postgres PGSSLMODE=disable PGINIT_SSLMODE=disable
-export POSTGRES_PASSWORD=$TEST_SUPERPASS APP_DB_PASSWORD=bench-Pass-1
+export POSTGRES_PASSWORD=$TEST_SUPERPASS APP_DB_PASSWORD=bench-App-Pass-0001
+# The prod profile's safety check runs (its cost is measured); this throwaway local server
+# has no TLS, so the sslmode check is waived explicitly.
+export PGINIT_SAFETY_SSLMODE=disable
 export PGINIT_CONFIG=$ROOT/pginit.conf PGINIT_PROFILE=prod
 url() { echo "postgres://postgres:$TEST_SUPERPASS@127.0.0.1:$PGPORT_TEST/$1?sslmode=disable"; }
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs_build="gcc make pkg-config libpq-dev libconfig-dev libssl-dev"
-pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 bc openssl procps"
+pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 bc openssl procps locales"
 pkgs_static="musl-tools linux-libc-dev dpkg-dev file ca-certificates"
 # libFuzzer and the sanitizers' runtimes (make fuzz)
 pkgs_fuzz="clang libclang-rt-14-dev"
@@ -34,12 +34,26 @@ for group in "$@"; do
 	esac
 done
 
+# The integration tests run a server with lc_messages = de_DE.UTF-8 (retry decisions must not read
+# English text); PostgreSQL ships the translations, the locale itself must be generated.
+gen_locale() {
+	case " $want " in *" locales "*) ;; *) return 0 ;; esac
+	locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' && return 0
+	command -v locale-gen >/dev/null || return 0
+	local s=
+	[ "$(id -u)" -ne 0 ] && s=sudo
+	$s sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+	grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen || echo 'de_DE.UTF-8 UTF-8' | $s tee -a /etc/locale.gen >/dev/null
+	$s locale-gen >/dev/null
+}
+
 missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
-# The test group also needs the real dbmate (npm; cached, see the script).
+# The test group also needs the real dbmate (npm; cached, see the script) and the de_DE locale.
 finish() {
+	gen_locale
 	[ "$dbmate" = 1 ] && "$(dirname "$0")/install-dbmate.sh"
 	exit 0
 }

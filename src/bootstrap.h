@@ -1,18 +1,27 @@
 /*
  * bootstrap — converge the cluster and the database to what pginit.conf
- * describes, from any partial state, on every start:
+ * describes, from any partial state, on every start. It reads first and
+ * writes only what differs, so a converged run writes no catalog row:
  *
  *   cluster (admin on the maintenance db): owner role (NOLOGIN), app role
  *   (LOGIN, password as a client-made SCRAM verifier, changed only when the
- *   secret changed), optional readonly role, the database itself;
- *   database (admin on the target db, one transaction): schemas owned by the
- *   owner role, extensions, REVOKE CREATE ON SCHEMA public FROM PUBLIC,
- *   database CONNECT for the app roles only, USAGE and DML grants, and
- *   ALTER DEFAULT PRIVILEGES FOR ROLE owner so every table a migration
- *   creates is usable by the app role; then initdb.d/ *.sql files in name order.
+ *   secret changed), optional readonly role, the database itself. Roles are
+ *   cluster-wide: each carries a COMMENT naming the database whose
+ *   configuration manages it, and another database's configuration does not
+ *   take it over unless roles.shared is set. Role DDL runs in one transaction
+ *   holding a cluster-wide lock (see converge_roles).
+ *   database (admin on the target db, one transaction, only what differs):
+ *   schemas owned by the owner role, extensions, REVOKE CREATE ON SCHEMA
+ *   public FROM PUBLIC, database CONNECT for the app roles only, USAGE and
+ *   DML grants on the tables that lack them, and ALTER DEFAULT PRIVILEGES
+ *   FOR ROLE owner so every table a migration creates is usable by the app
+ *   role; then initdb.d/ *.sql files in name order (these run every time).
  *
- * Running it twice changes nothing. Errors are logged here; functions return
- * RC_OK or the exit code of the failure.
+ * Refusals happen before any change and are exit 3 (RC_CONFIG): a managed
+ * role that is the connecting role, a superuser or replication role, another
+ * database's role, or an unmanaged role with CREATEROLE/CREATEDB/BYPASSRLS;
+ * a ledger schema the app role can write; a failed safety check.
+ * Errors are logged here; functions return RC_OK or the exit code.
  */
 #ifndef PGINIT_BOOTSTRAP_H
 #define PGINIT_BOOTSTRAP_H
@@ -31,8 +40,27 @@
  */
 enum rc bootstrap_app_password(const struct config *cfg, char **password);
 
+/*
+ * The production safety check's configuration part (profile.safety, on by
+ * default in the profile named prod), before connecting: sslmode at least
+ * safety.sslmode, no known or too short admin/app/readonly password, no seed
+ * sets when seeding. Each failure is its own error line with the key that
+ * waives it; RC_CONFIG if any. app_password may be NULL (not checked). The
+ * server-side part (the app role's attributes, pg_hba `trust`) runs in
+ * bootstrap_cluster.
+ */
+enum rc bootstrap_safety_check(const struct config *cfg, const char *app_password, bool seeding);
+
 /* Roles and the database, on the admin's maintenance-db connection. */
 enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created);
+
+/*
+ * Before pginit writes to its ledger: refuse (RC_CONFIG) a ledger_schema the
+ * app or readonly role can write (owns it, may CREATE in it, or has DML on a
+ * table in it), so that the application cannot rewrite the migration history.
+ * ledger_schema = public or one of database.schemas is refused at config load.
+ */
+enum rc bootstrap_check_target(struct db *db, const struct config *cfg);
 
 /* Schemas, extensions, grants and initdb.d on the target database. */
 enum rc bootstrap_database(struct db *db, const struct config *cfg, int *initdb_files);

@@ -27,7 +27,6 @@ enum kcheck {
 	CK_SECONDS,   /* connect_timeout: 0 (libpq's default) .. 3600 */
 	CK_TIMEOUT,   /* a duration of at most MAX_TIMEOUT_MS */
 	CK_NAME,      /* an SQL name: 1..63 bytes (PostgreSQL would silently cut a longer one) */
-	CK_NAME_OPT,  /* the same, or empty (not managed) */
 	CK_NAMES,     /* a list of SQL names */
 	CK_SETS,      /* a list of seed set names: [A-Za-z0-9_-]+, a directory under paths.seeds */
 	CK_PGTIME,    /* a PostgreSQL time setting: "10s", "500ms", "0" */
@@ -77,13 +76,14 @@ static const struct key global_keys[] = {
 	{"database.extensions", K_LIST, C(extensions), "PGINIT_EXTENSIONS", "extensions created in schema public", CK_NAMES},
 	{"roles", K_GROUP, 0, NULL, "the application roles", CK_NONE},
 	{"roles.owner", K_GROUP, 0, NULL, "NOLOGIN role owning schemas and every migrated object", CK_NONE},
-	{"roles.owner.name", K_STR, C(owner.name), "PGINIT_OWNER_ROLE", "owner role name", CK_NAME},
+	{"roles.owner.name", K_STR, C(owner.name), "PGINIT_OWNER_ROLE", "owner role name (${database} is the database name)", CK_NONE},
 	{"roles.app", K_GROUP, 0, NULL, "LOGIN role of the application (DML only)", CK_NONE},
-	{"roles.app.name", K_STR, C(app.name), "PGINIT_APP_ROLE", "app role name", CK_NAME},
+	{"roles.app.name", K_STR, C(app.name), "PGINIT_APP_ROLE", "app role name", CK_NONE},
 	{"roles.app.secret", K_STR, C(app.secret), "PGINIT_APP_SECRET", "secret name of the app role's password", CK_SECRET},
 	{"roles.readonly", K_GROUP, 0, NULL, "optional read-only role", CK_NONE},
-	{"roles.readonly.name", K_STR, C(readonly.name), "PGINIT_READONLY_ROLE", "read-only role name (empty: none)", CK_NAME_OPT},
+	{"roles.readonly.name", K_STR, C(readonly.name), "PGINIT_READONLY_ROLE", "read-only role name (empty: none)", CK_NONE},
 	{"roles.readonly.secret", K_STR, C(readonly.secret), "PGINIT_READONLY_SECRET", "secret of its password (empty: NOLOGIN)", CK_SECRET},
+	{"roles.shared", K_BOOL, C(roles_shared), "PGINIT_ROLES_SHARED", "also manage roles pginit manages for another database", CK_NONE},
 	{"paths", K_GROUP, 0, NULL, "where the SQL lives", CK_NONE},
 	{"paths.migrations", K_PATH, C(migrations_dir), "PGINIT_MIGRATIONS_DIR", "versioned migrations directory", CK_NONE},
 	{"paths.migrations_optional", K_BOOL, C(migrations_optional), "PGINIT_MIGRATIONS_OPTIONAL", "a missing migrations directory means no migrations (else it is an error)", CK_NONE},
@@ -103,6 +103,14 @@ static const struct key profile_keys[] = {
 	{"migration_statement_timeout", K_STR, P(migration_statement_timeout), "PGINIT_MIGRATION_STATEMENT_TIMEOUT", "statement_timeout set for each migration", CK_PGTIME},
 	{"generate_app_password", K_BOOL, P(generate_app_password), "PGINIT_GENERATE_APP_PASSWORD", "generate a missing app password", CK_NONE},
 	{"allow_out_of_order", K_BOOL, P(allow_out_of_order), "PGINIT_ALLOW_OUT_OF_ORDER", "apply pending migrations older than the newest applied", CK_NONE},
+	{"safety", K_GROUP, 0, NULL, "the production safety check, run before anything is changed", CK_NONE},
+	{"safety.enabled", K_BOOL, P(safety.enabled), "PGINIT_SAFETY_ENABLED", "run the safety check (default: true in the profile named prod)", CK_NONE},
+	{"safety.sslmode", K_STR, P(safety.sslmode), "PGINIT_SAFETY_SSLMODE", "weakest sslmode accepted (verify-full; disable waives)", CK_NONE},
+	{"safety.min_password_length", K_INT, P(safety.min_password_length), "PGINIT_SAFETY_MIN_PASSWORD_LENGTH", "shortest admin/app password accepted (16; 0 waives)", CK_NONE},
+	{"safety.allow_known_passwords", K_BOOL, P(safety.allow_known_passwords), "PGINIT_SAFETY_ALLOW_KNOWN_PASSWORDS", "accept development and common passwords", CK_NONE},
+	{"safety.allow_seeds", K_BOOL, P(safety.allow_seeds), "PGINIT_SAFETY_ALLOW_SEEDS", "accept seed sets in this profile", CK_NONE},
+	{"safety.allow_privileged_app_role", K_BOOL, P(safety.allow_privileged_app_role), "PGINIT_SAFETY_ALLOW_PRIVILEGED_APP_ROLE", "accept an app role with CREATEDB, CREATEROLE or BYPASSRLS", CK_NONE},
+	{"safety.warn_trust", K_BOOL, P(safety.warn_trust), "PGINIT_SAFETY_WARN_TRUST", "warn when pg_hba.conf trusts TCP clients", CK_NONE},
 	{NULL, K_STR, 0, NULL, NULL, CK_NONE},
 };
 
@@ -244,8 +252,7 @@ static bool value_ok(const struct key *k, const void *base, struct buf *why)
 		buf_printf(why, "%d ms is not between 0 and %d seconds", num, MAX_TIMEOUT_MS / 1000);
 		return false;
 	case CK_NAME:
-	case CK_NAME_OPT:
-		return name_ok(str, k->check == CK_NAME_OPT, why);
+		return name_ok(str, false, why);
 	case CK_NAMES:
 		for (int i = 0; i < list->n; i++) {
 			struct buf b = {0};
@@ -301,7 +308,6 @@ static const char *check_hint(enum kcheck c)
 	case CK_SECONDS: return "seconds per connection attempt; 0 lets wait_timeout bound each attempt";
 	case CK_TIMEOUT: return "seconds (30, 2.5) or \"1500ms\", \"2s\", \"1m\"; at most a day";
 	case CK_NAME: return "give a name of 1 to 63 bytes";
-	case CK_NAME_OPT: return "give a name of at most 63 bytes (empty: none)";
 	case CK_NAMES: return "each item is a name of 1 to 63 bytes";
 	case CK_SETS: return "a seed set is a directory directly under paths.seeds, named by its plain name";
 	case CK_PGTIME: return "a number with a unit as PostgreSQL takes it: \"500ms\", \"10s\", \"5min\", \"1h\"; \"0\" for no limit";
@@ -498,6 +504,11 @@ static void profile_defaults(struct profile *p, const char *name)
 	p->lock_timeout_ms = 60000;
 	p->migration_lock_timeout = xstrdup("10s");
 	p->migration_statement_timeout = xstrdup("0");
+	/* Production is the profile named prod; others may opt in with safety.enabled. */
+	p->safety.enabled = strcmp(name, "prod") == 0;
+	p->safety.sslmode = xstrdup("verify-full");
+	p->safety.min_password_length = 16;
+	p->safety.warn_trust = true;
 }
 
 static bool load_profiles(struct loader *L, config_setting_t *group)
@@ -543,11 +554,12 @@ static void defaults(struct config *cfg)
 	strlist_add(&cfg->extensions, "pgcrypto");
 	strlist_add(&cfg->extensions, "uuid-ossp");
 	strlist_add(&cfg->extensions, "citext");
-	cfg->owner.name = xstrdup("app_owner");
+	/* Roles are cluster-wide: named after the database unless configured. */
+	cfg->owner.name = xstrdup("${database}_owner");
 	cfg->owner.secret = xstrdup("");
-	cfg->app.name = xstrdup("app_user");
+	cfg->app.name = xstrdup("${database}_user");
 	cfg->app.secret = xstrdup("app_db_password");
-	cfg->readonly.name = xstrdup("app_readonly");
+	cfg->readonly.name = xstrdup("${database}_readonly");
 	cfg->readonly.secret = xstrdup("");
 	cfg->migrations_dir = path_join(cfg->dir, "migrations");
 	cfg->seeds_dir = path_join(cfg->dir, "seeds");
@@ -831,6 +843,102 @@ static bool check_int_literals(const char *path, const char *text)
 	return true;
 }
 
+/* ---- roles and the ledger schema: checked once everything is merged */
+
+/* NAMEDATALEN - 1: the server would silently truncate a longer name. */
+#define MAX_NAME 63
+
+/* name with "${database}" replaced by the database name; NULL for another ${...}. */
+static char *expand_name(const char *name, const char *dbname)
+{
+	static const char token[] = "${database}";
+	struct buf b = {0};
+	for (const char *p = name; *p;) {
+		if (strncmp(p, token, sizeof token - 1) == 0) {
+			buf_puts(&b, dbname);
+			p += sizeof token - 1;
+		} else if (p[0] == '$' && p[1] == '{') {
+			buf_free(&b);
+			return NULL;
+		} else {
+			buf_putc(&b, *p++);
+		}
+	}
+	return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+/*
+ * Expand ${database} in the role names and refuse what would hand pginit's
+ * ALTER ROLE a role it must not touch: an empty or too long name, two managed
+ * roles with one name (the second ALTER would undo the first), or the role
+ * pginit connects as (it would lose its own rights). The server-side checks
+ * (superusers, other databases' roles) are bootstrap's.
+ */
+static enum rc finish_roles(struct config *cfg)
+{
+	struct { struct role *r; const char *key; const char *env; bool optional; } roles[] = {
+		{&cfg->owner, "roles.owner.name", "PGINIT_OWNER_ROLE", false},
+		{&cfg->app, "roles.app.name", "PGINIT_APP_ROLE", false},
+		{&cfg->readonly, "roles.readonly.name", "PGINIT_READONLY_ROLE", true},
+	};
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+		char *v = expand_name(roles[i].r->name, cfg->dbname);
+		if (!v) {
+			log_error("%s: only ${database} may appear in a role name, not '%s'", roles[i].key, roles[i].r->name);
+			log_hint("write the name out, or use ${database} for the database name (%s)", roles[i].env);
+			return RC_CONFIG;
+		}
+		free(roles[i].r->name);
+		roles[i].r->name = v;
+		if (!v[0] && !roles[i].optional) {
+			log_error("%s is empty: pginit needs an owner and an app role", roles[i].key);
+			log_hint("set %s or %s, e.g. to \"${database}_%s\"", roles[i].key, roles[i].env, i == 0 ? "owner" : "user");
+			return RC_CONFIG;
+		}
+		if (strlen(v) > MAX_NAME) {
+			log_error("%s: role name '%s' is longer than %d bytes", roles[i].key, v, MAX_NAME);
+			log_hint("PostgreSQL would truncate it; set a shorter name with %s", roles[i].env);
+			return RC_CONFIG;
+		}
+		if (v[0] && cfg->user && strcmp(v, cfg->user) == 0) {
+			log_error("%s is '%s', the role pginit connects as (connection.user)", roles[i].key, v);
+			log_hint("a managed role is altered to NOSUPERUSER and a new password; give it a name of its own");
+			return RC_CONFIG;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (v[0] && strcmp(v, roles[j].r->name) == 0) {
+				log_error("%s and %s are both '%s'", roles[j].key, roles[i].key, v);
+				log_hint("each managed role needs its own name: one role cannot be both NOLOGIN owner and LOGIN app role");
+				return RC_CONFIG;
+			}
+	}
+	return RC_OK;
+}
+
+/*
+ * pginit's ledger must not be writable by the app role: in a managed schema
+ * (or public) the app role gets DML on every table, the ledger's included,
+ * and could delete the migration history.
+ */
+static enum rc check_ledger_schema(const struct config *cfg)
+{
+	const char *s = cfg->ledger_schema;
+	const char *why = NULL;
+	if (!s[0])
+		why = "it is empty";
+	else if (strlen(s) > MAX_NAME)
+		why = "it is longer than 63 bytes";
+	else if (strcmp(s, "public") == 0 || strlist_contains(&cfg->schemas, s))
+		why = "the app role is granted DML on every table of that schema";
+	else if (strncmp(s, "pg_", 3) == 0 || strcmp(s, "information_schema") == 0)
+		why = "it is a system schema";
+	if (!why)
+		return RC_OK;
+	log_error("ledger_schema '%s' is refused: %s", s, why);
+	log_hint("use a schema of pginit's own (default \"pginit\"), not one of database.schemas or public (PGINIT_LEDGER_SCHEMA)");
+	return RC_CONFIG;
+}
+
 /* ---- public */
 
 enum rc config_check_paths(const struct config *cfg)
@@ -904,6 +1012,10 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 		goto fail_nolc;
 	if ((*rc = load_admin_password(cfg)) != RC_OK)
 		goto fail_nolc;
+	if ((*rc = finish_roles(cfg)) != RC_OK)
+		goto fail_nolc;
+	if ((*rc = check_ledger_schema(cfg)) != RC_OK)
+		goto fail_nolc;
 	*rc = RC_OK;
 	return cfg;
 
@@ -970,6 +1082,7 @@ void config_free(struct config *cfg)
 		strlist_free(&p->seeds);
 		free(p->migration_lock_timeout);
 		free(p->migration_statement_timeout);
+		free(p->safety.sslmode);
 	}
 	free(cfg->profiles);
 	strlist_free(&cfg->sets);
@@ -983,6 +1096,8 @@ void config_print_keys(FILE *out)
 		if (k->type != K_GROUP)
 			fprintf(out, "%-43s %-16s %-36s %s\n", k->path, type_names[k->type], k->env ? k->env : "-", k->doc);
 	for (const struct key *k = profile_keys; k->path; k++) {
+		if (k->type == K_GROUP)
+			continue;
 		char *p = xasprintf("profiles.NAME.%s", k->path);
 		fprintf(out, "%-43s %-16s %-36s %s\n", p, type_names[k->type], k->env ? k->env : "-", k->doc);
 		free(p);

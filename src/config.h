@@ -36,6 +36,17 @@ struct profile {
 	char *migration_statement_timeout;
 	bool generate_app_password;    /* a missing app secret may be generated */
 	bool allow_out_of_order;
+	/* The production safety check (bootstrap_safety_check); each field but
+	 * `enabled` waives one check. Default: enabled in the profile named prod. */
+	struct safety {
+		bool enabled;
+		char *sslmode;              /* weakest connection.sslmode accepted */
+		int min_password_length;    /* admin, app and readonly secrets; 0: any */
+		bool allow_known_passwords; /* the development/common passwords */
+		bool allow_seeds;           /* seed sets in this profile */
+		bool allow_privileged_app_role;
+		bool warn_trust;            /* warn about pg_hba `trust` for TCP clients */
+	} safety;
 };
 
 /* Free-form name = "value" pairs (the placeholders group). */
@@ -72,7 +83,10 @@ struct config {
 	struct strlist schemas;
 	struct strlist extensions;
 
+	/* Names after ${database} expansion; checked at load (not empty, at most
+	 * 63 bytes, distinct, none of them connection.user). */
 	struct role owner, app, readonly;
+	bool roles_shared; /* manage roles pginit manages for another database */
 
 	/* paths */
 	char *migrations_dir;

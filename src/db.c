@@ -1,22 +1,39 @@
 /* db — see db.h. */
 #include "db.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sig.h"
 
+/* A dead peer is noticed within about idle + interval * count seconds. */
+#define KEEPALIVES_IDLE "10"
+#define KEEPALIVES_INTERVAL "5"
+#define KEEPALIVES_COUNT "3"
+#define TCP_USER_TIMEOUT_MS "30000"
+/* A statement waiting this long has its blockers looked up. */
+enum { WATCH_AFTER_MS = 1000, WATCH_EVERY_MS = 2000, MAX_ADDRS = 8 };
+
 struct db {
 	PGconn *conn;
 	const char *label;
-	/* One cancel per signal and connection: the cleanup queries that follow
-	 * (ROLLBACK, the failed run's init_log row) must run to completion. */
+	bool sent_before_signal; /* the running query started before the signal: cancel it */
 	bool cancel_sent;
+	/* For the blocker lookup: a copy of the parameters (password wiped on close). */
+	struct db_params params;
+	char *blockers; /* "pid 123 (application_name ..., state ... since ...)" or NULL */
 };
 
 struct db_result {
@@ -88,23 +105,187 @@ static void on_notice(void *arg, const PGresult *res)
 			  sev ? sev : "notice", msg);
 }
 
-/* Keyword arrays from params; returns the number of pairs filled. */
-static int fill_keywords(const struct db_params *p, const char **kw, const char **val, char *port, size_t port_len,
-			 char *timeout, size_t timeout_len)
+/* ---- host name resolution with a deadline */
+
+/*
+ * getaddrinfo() has no timeout and a resolver that never answers stalls it
+ * for (timeout x attempts x servers) of resolv.conf, whatever our wait_timeout
+ * says. It runs in a detached thread with every signal blocked; we wait on a
+ * pipe with poll(), which a signal or the deadline interrupts, and leave a
+ * late thread to free the shared state itself.
+ */
+struct lookup {
+	pthread_mutex_t mu;
+	int refs;
+	int fd[2];
+	char host[256];
+	int rc;
+	char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+	int n;
+};
+
+static void lookup_unref(struct lookup *l)
+{
+	pthread_mutex_lock(&l->mu);
+	int left = --l->refs;
+	pthread_mutex_unlock(&l->mu);
+	if (left)
+		return;
+	close(l->fd[0]);
+	close(l->fd[1]);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static void *lookup_thread(void *arg)
+{
+	struct lookup *l = arg;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	int rc = getaddrinfo(l->host, NULL, &hints, &res);
+	int n = 0;
+	for (struct addrinfo *a = res; rc == 0 && a && n < MAX_ADDRS; a = a->ai_next) {
+		const void *src = a->ai_family == AF_INET ? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+			: a->ai_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr : NULL;
+		if (!src || !inet_ntop(a->ai_family, src, l->addrs[n], sizeof l->addrs[n]))
+			continue;
+		bool dup = false;
+		for (int i = 0; i < n; i++)
+			dup = dup || strcmp(l->addrs[i], l->addrs[n]) == 0;
+		if (!dup)
+			n++;
+	}
+	if (res)
+		freeaddrinfo(res);
+	pthread_mutex_lock(&l->mu);
+	l->rc = rc;
+	l->n = n;
+	pthread_mutex_unlock(&l->mu);
+	ssize_t w = write(l->fd[1], "x", 1);
+	(void)w;
+	lookup_unref(l);
+	return NULL;
+}
+
+/* Does libpq need a name lookup for this host? (not a socket directory, not an address, not a list) */
+static bool needs_lookup(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (!host || !*host || host[0] == '/' || host[0] == '@' || strchr(host, ',') || strlen(host) >= 256)
+		return false;
+	return inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1;
+}
+
+/*
+ * Resolve p->host within timeout_ms into hosts ("h,h,h") and addrs ("a1,a2,a3")
+ * for libpq's host/hostaddr pair (host stays for TLS verify-full and .pgpass).
+ * False with err set on failure, timeout or signal.
+ */
+static bool resolve(const char *host, int timeout_ms, struct buf *hosts, struct buf *addrs, struct db_error *err)
+{
+	struct lookup *l = xcalloc(1, sizeof *l);
+	if (pipe(l->fd) != 0) {
+		free(l);
+		set_error_text(err, "unable to create a pipe for the host name lookup");
+		return false;
+	}
+	pthread_mutex_init(&l->mu, NULL);
+	snprintf(l->host, sizeof l->host, "%s", host);
+	l->refs = 2;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits it: signals stay ours */
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int prc = pthread_create(&t, &attr, lookup_thread, l);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (prc != 0) {
+		l->refs = 1;
+		lookup_unref(l);
+		set_error_text(err, "unable to start the host name lookup");
+		return false;
+	}
+	int64_t deadline = now_ms() + timeout_ms;
+	bool done = false;
+	while (!sig_caught()) {
+		int left = (int)(deadline - now_ms());
+		if (left <= 0)
+			break;
+		struct pollfd pfd = {.fd = l->fd[0], .events = POLLIN};
+		if (poll(&pfd, 1, left) > 0) {
+			done = true;
+			break;
+		}
+	}
+	bool ok = false;
+	if (done) {
+		pthread_mutex_lock(&l->mu);
+		if (l->rc != 0 || l->n == 0) {
+			char *m = xasprintf("could not translate host name \"%s\" to address: %s", host,
+					    l->rc ? gai_strerror(l->rc) : "no address");
+			set_error_text(err, m);
+			free(m);
+		} else {
+			for (int i = 0; i < l->n; i++) {
+				buf_printf(hosts, "%s%s", i ? "," : "", host);
+				buf_printf(addrs, "%s%s", i ? "," : "", l->addrs[i]);
+			}
+			ok = true;
+		}
+		pthread_mutex_unlock(&l->mu);
+	} else {
+		char *m = sig_caught() ? xasprintf("host name lookup of \"%s\" interrupted by a signal", host)
+				       : xasprintf("no answer from the resolver for host name \"%s\" within %d ms", host,
+						   timeout_ms);
+		set_error_text(err, m);
+		free(m);
+	}
+	if (!ok)
+		err->resolve_failed = true;
+	lookup_unref(l);
+	return ok;
+}
+
+/* ---- connecting */
+
+struct conn_kw {
+	const char *kw[32], *val[32];
+	char port[16], timeout[16];
+	struct buf hosts, addrs;
+};
+
+static void conn_kw_free(struct conn_kw *k)
+{
+	buf_free(&k->hosts);
+	buf_free(&k->addrs);
+}
+
+/* Keyword arrays from params; false (err set) when the host name does not resolve in time. */
+static bool fill_keywords(const struct db_params *p, struct conn_kw *k, int resolve_ms, struct db_error *err)
 {
 	int n = 0;
-#define ADD(k, v)                     \
-	do {                          \
-		if ((v) && *(v)) {    \
-			kw[n] = (k);  \
-			val[n] = (v); \
-			n++;          \
-		}                     \
+	memset(k, 0, sizeof *k);
+#define ADD(key, v)                      \
+	do {                             \
+		if ((v) && *(v)) {       \
+			k->kw[n] = (key);  \
+			k->val[n] = (v);   \
+			n++;             \
+		}                        \
 	} while (0)
-	snprintf(port, port_len, "%d", p->port);
-	snprintf(timeout, timeout_len, "%d", p->connect_timeout);
-	ADD("host", p->host);
-	ADD("port", port);
+	snprintf(k->port, sizeof k->port, "%d", p->port);
+	snprintf(k->timeout, sizeof k->timeout, "%d", p->connect_timeout);
+	if (resolve_ms > 0 && needs_lookup(p->host)) {
+		if (!resolve(p->host, resolve_ms, &k->hosts, &k->addrs, err))
+			return false;
+		ADD("host", k->hosts.data);
+		ADD("hostaddr", k->addrs.data);
+	} else {
+		ADD("host", p->host);
+	}
+	ADD("port", k->port);
 	ADD("dbname", p->dbname);
 	ADD("user", p->user);
 	ADD("password", p->password);
@@ -113,45 +294,195 @@ static int fill_keywords(const struct db_params *p, const char **kw, const char 
 	ADD("application_name", p->application_name);
 	ADD("target_session_attrs", p->target_session_attrs);
 	if (p->connect_timeout > 0)
-		ADD("connect_timeout", timeout);
+		ADD("connect_timeout", k->timeout);
+	/* A peer that vanishes (host down, network cut) ends the connection instead of hanging it. */
+	ADD("keepalives", "1");
+	ADD("keepalives_idle", KEEPALIVES_IDLE);
+	ADD("keepalives_interval", KEEPALIVES_INTERVAL);
+	ADD("keepalives_count", KEEPALIVES_COUNT);
+	ADD("tcp_user_timeout", TCP_USER_TIMEOUT_MS);
 	/* musl has no locales beyond UTF-8: never let libpq guess. */
 	ADD("client_encoding", "UTF8");
 #undef ADD
-	kw[n] = val[n] = NULL;
-	return n;
+	k->kw[n] = k->val[n] = NULL;
+	return true;
+}
+
+/* The resolver's and the connection's deadline: the connect timeout (libpq's minimum is 2 s). */
+static int connect_ms(const struct db_params *p)
+{
+	if (p->connect_timeout <= 0)
+		return 0;
+	return (p->connect_timeout < 2 ? 2 : p->connect_timeout) * 1000;
 }
 
 enum db_ping db_ping(const struct db_params *p)
 {
-	const char *kw[16], *val[16];
-	char port[16], timeout[16];
-	fill_keywords(p, kw, val, port, sizeof port, timeout, sizeof timeout);
-	switch (PQpingParams(kw, val, 0)) {
-	case PQPING_OK: return DB_PING_OK;
-	case PQPING_REJECT: return DB_PING_REJECT;
-	case PQPING_NO_RESPONSE: return DB_PING_NO_RESPONSE;
-	default: return DB_PING_NO_ATTEMPT;
+	struct conn_kw k;
+	struct db_error err = {0};
+	int ms = connect_ms(p);
+	if (!fill_keywords(p, &k, ms ? ms : 30000, &err)) {
+		db_error_clear(&err);
+		conn_kw_free(&k);
+		return DB_PING_NO_RESPONSE;
 	}
+	enum db_ping r;
+	switch (PQpingParams(k.kw, k.val, 0)) {
+	case PQPING_OK: r = DB_PING_OK; break;
+	case PQPING_REJECT: r = DB_PING_REJECT; break;
+	case PQPING_NO_RESPONSE: r = DB_PING_NO_RESPONSE; break;
+	default: r = DB_PING_NO_ATTEMPT; break;
+	}
+	conn_kw_free(&k);
+	return r;
 }
 
-struct db *db_connect(const struct db_params *p, struct db_error *err)
+static bool is_state_char(char c)
 {
-	const char *kw[16], *val[16];
-	char port[16], timeout[16];
-	fill_keywords(p, kw, val, port, sizeof port, timeout, sizeof timeout);
-	PGconn *conn = PQconnectdbParams(kw, val, 0);
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * A connection error in libpq's verbose form: "...failed: FATAL:  57P03:  the
+ * database system is starting up\nLOCATION:  ProcessStartupPacket, postmaster.c:2330".
+ * The severity word is translated but the "  XXXXX: " after it is not. Takes the
+ * SQLSTATE out of the text and drops LOCATION lines (they end in "file.c:NNN").
+ */
+static void set_connect_error(struct db_error *e, const char *msg)
+{
+	set_error_text(e, msg);
+	char *m = e->message;
+	for (char *p = m; (p = strstr(p, ":  ")) != NULL; p++) {
+		char *c = p + 3;
+		if (is_state_char(c[0]) && is_state_char(c[1]) && is_state_char(c[2]) && is_state_char(c[3]) &&
+		    is_state_char(c[4]) && c[5] == ':' && c[6] == ' ' && !e->sqlstate[0]) {
+			memcpy(e->sqlstate, c, 5);
+			e->sqlstate[5] = '\0';
+			size_t skip = 7;
+			while (c[skip] == ' ')
+				skip++;
+			memmove(c, c + skip, strlen(c + skip) + 1);
+		}
+	}
+	/* Drop "XXX:  func, file.c:123" lines. */
+	struct buf b = {0};
+	for (char *line = m; line && *line;) {
+		char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		bool location = false;
+		const char *dotc = NULL;
+		for (const char *q = line; q + 3 <= line + len; q++)
+			if (q[0] == '.' && q[1] == 'c' && q[2] == ':')
+				dotc = q;
+		if (dotc && line != m && strstr(line, ":  ") && (size_t)(strstr(line, ":  ") - line) < len) {
+			location = true;
+			for (const char *q = dotc + 3; q < line + len; q++)
+				location = location && *q >= '0' && *q <= '9';
+		}
+		if (!location) {
+			if (b.len)
+				buf_putc(&b, '\n');
+			buf_add(&b, line, len);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	free(e->message);
+	e->message = buf_steal(&b);
+	if (!e->message)
+		e->message = xstrdup("unknown error");
+}
+
+static void params_copy(struct db_params *dst, const struct db_params *src)
+{
+	*dst = *src;
+	const char **fields[] = {&dst->host, &dst->dbname, &dst->user, &dst->password, &dst->sslmode, &dst->sslrootcert,
+				 &dst->application_name, &dst->target_session_attrs, &dst->lock_timeout};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		*fields[i] = *fields[i] ? xstrdup(*fields[i]) : NULL;
+}
+
+static void params_free(struct db_params *p)
+{
+	char **fields[] = {(char **)&p->host, (char **)&p->dbname, (char **)&p->user, (char **)&p->sslmode,
+			   (char **)&p->sslrootcert, (char **)&p->application_name, (char **)&p->target_session_attrs,
+			   (char **)&p->lock_timeout};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		free(*fields[i]);
+	free_secret((char *)p->password);
+	memset(p, 0, sizeof *p);
+}
+
+/* Asynchronous connect: a signal or the deadline (0: libpq's own) ends it. */
+static PGconn *connect_async(const struct db_params *p, struct db_error *err)
+{
+	int ms = connect_ms(p);
+	int64_t start = now_ms();
+	struct conn_kw k;
+	if (!fill_keywords(p, &k, ms ? ms : 30000, err)) {
+		conn_kw_free(&k);
+		return NULL;
+	}
+	PGconn *conn = PQconnectStartParams(k.kw, k.val, 0);
+	conn_kw_free(&k);
 	if (!conn) {
 		set_error_text(err, "out of memory");
 		return NULL;
 	}
+	/* Verbose: the message carries the SQLSTATE whatever the server's language. */
+	PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	while (PQstatus(conn) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if (sig_caught()) {
+			set_error_text(err, "connection attempt interrupted by a signal");
+			PQfinish(conn);
+			return NULL;
+		}
+		int left = ms ? (int)(start + ms - now_ms()) : 100;
+		if (ms && left <= 0) {
+			set_error_text(err, "timeout expired");
+			PQfinish(conn);
+			return NULL;
+		}
+		struct pollfd pfd = {.fd = PQsocket(conn), .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+		int r = pfd.fd >= 0 ? poll(&pfd, 1, left < 100 ? left : 100) : 1;
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r != 0)
+			st = PQconnectPoll(conn);
+	}
 	if (PQstatus(conn) != CONNECTION_OK) {
-		set_error_text(err, PQerrorMessage(conn));
+		set_connect_error(err, PQerrorMessage(conn));
+		err->needs_password = PQconnectionNeedsPassword(conn) != 0;
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+	return conn;
+}
+
+struct db *db_connect(const struct db_params *p, struct db_error *err)
+{
+	PGconn *conn = connect_async(p, err);
+	if (!conn)
+		return NULL;
 	struct db *db = xcalloc(1, sizeof *db);
 	db->conn = conn;
+	params_copy(&db->params, p);
 	PQsetNoticeReceiver(conn, on_notice, db);
+	if (p->lock_timeout && *p->lock_timeout) {
+		/* pginit's own statements (ledger, bootstrap) never wait forever for a lock;
+		 * each migration sets its own. */
+		const char *params[] = {p->lock_timeout};
+		struct db_result *r = db_query(db, "SELECT set_config('lock_timeout', $1, false)", 1, params, err);
+		if (!r) {
+			char *m = xasprintf("invalid lock_timeout '%s': %s", p->lock_timeout, err->message);
+			set_error_text(err, m);
+			free(m);
+			db_close(db);
+			return NULL;
+		}
+		db_result_free(r);
+	}
 	return db;
 }
 
@@ -160,6 +491,8 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	PQfinish(db->conn);
+	params_free(&db->params);
+	free(db->blockers);
 	free(db);
 }
 
@@ -168,35 +501,111 @@ int db_server_version(const struct db *db)
 	return PQserverVersion(db->conn);
 }
 
+int db_backend_pid(const struct db *db)
+{
+	return PQbackendPID(db->conn);
+}
+
 void db_set_context(struct db *db, const char *label)
 {
 	db->label = label;
 }
 
 /*
- * Wait until a result is ready, cancelling the query once if a signal arrives.
+ * A statement of this session waits for a lock: who holds it? Looked up from a
+ * short second connection (this one is busy), kept in db->blockers for the
+ * error a lock timeout brings.
+ */
+static void watch_blockers(struct db *db, struct db **observer)
+{
+	if (!*observer) {
+		struct db_params q = db->params;
+		q.connect_timeout = 2;
+		q.lock_timeout = NULL;
+		q.application_name = "pginit (lock watch)";
+		struct db_error e = {0};
+		*observer = db_connect(&q, &e);
+		db_error_clear(&e);
+		if (!*observer)
+			return;
+	}
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", PQbackendPID(db->conn));
+	const char *params[] = {pid};
+	struct db_error e = {0};
+	struct db_result *r = db_query(*observer,
+				       "SELECT string_agg(format('pid %s (application_name \"%s\", state \"%s\" since %s)',"
+				       " a.pid, a.application_name, coalesce(a.state, 'unknown'),"
+				       " to_char(coalesce(a.state_change, a.backend_start), 'YYYY-MM-DD HH24:MI:SS TZ')), ', ')"
+				       " FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int))",
+				       1, params, &e);
+	db_error_clear(&e);
+	if (r && db_get(r, 0, 0)) {
+		free(db->blockers);
+		db->blockers = xstrdup(db_get(r, 0, 0));
+	}
+	db_result_free(r);
+}
+
+/*
+ * Wait until a result is ready, cancelling the query once if a signal arrives
+ * and closing the connection SIG_CANCEL_WAIT_MS after the signal if the server
+ * still does not answer (a stopped backend acknowledges TCP but never replies).
  * The poll timeout is short so a signal that lands just before poll() is seen
  * within 100 ms; EINTR wakes it at once in the common case.
  */
-static bool wait_ready(struct db *db)
+static bool wait_ready(struct db *db, struct db_error *err)
 {
+	int64_t start = now_ms(), next_watch = start + WATCH_AFTER_MS;
+	struct db *observer = NULL;
+	bool ok = true;
 	while (PQisBusy(db->conn)) {
-		if (sig_caught() && !db->cancel_sent) {
-			PGcancel *c = PQgetCancel(db->conn);
-			char errbuf[256];
-			if (c) {
-				PQcancel(c, errbuf, sizeof errbuf);
-				PQfreeCancel(c);
+		if (sig_caught()) {
+			/* Cancel only a query started before the signal: the cleanup queries that
+			 * follow (ROLLBACK, the failed run's init_log row) must run to completion. */
+			if (db->sent_before_signal && !db->cancel_sent) {
+				PGcancel *c = PQgetCancel(db->conn);
+				char errbuf[256];
+				if (c) {
+					PQcancel(c, errbuf, sizeof errbuf);
+					PQfreeCancel(c);
+				}
+				db->cancel_sent = true;
 			}
-			db->cancel_sent = true;
+			if (now_ms() - sig_seen_ms() >= SIG_CANCEL_WAIT_MS) {
+				shutdown(PQsocket(db->conn), SHUT_RDWR);
+				PQconsumeInput(db->conn);
+				char *m = xasprintf("no answer from the server %d ms after the signal; connection closed",
+						    SIG_CANCEL_WAIT_MS);
+				set_error_text(err, m);
+				free(m);
+				ok = false;
+				break;
+			}
+		} else if (!db->params.lock_timeout || now_ms() < next_watch) {
+			/* nothing to look at yet */
+		} else {
+			watch_blockers(db, &observer);
+			next_watch = now_ms() + WATCH_EVERY_MS;
 		}
 		struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
 		int r = poll(&pfd, 1, 100);
-		if (r < 0 && errno != EINTR)
-			return false;
-		if (r > 0 && !PQconsumeInput(db->conn))
-			return false;
+		if ((r < 0 && errno != EINTR) || (r > 0 && !PQconsumeInput(db->conn))) {
+			set_error_text(err, PQerrorMessage(db->conn));
+			ok = false;
+			break;
+		}
 	}
+	db_close(observer);
+	return ok;
+}
+
+/* Before sending a query: remember whether it belongs to the interrupted work. */
+static bool send_begin(struct db *db)
+{
+	db->sent_before_signal = !sig_caught();
+	free(db->blockers);
+	db->blockers = NULL;
 	return true;
 }
 
@@ -205,9 +614,14 @@ static bool drain(struct db *db, long *rows, PGresult **keep, struct db_error *e
 {
 	bool ok = true;
 	for (;;) {
-		if (!wait_ready(db)) {
-			if (ok)
-				set_error_text(err, PQerrorMessage(db->conn));
+		struct db_error werr = {0};
+		if (!wait_ready(db, &werr)) {
+			if (ok) {
+				db_error_clear(err);
+				*err = werr;
+			} else {
+				db_error_clear(&werr);
+			}
 			return false;
 		}
 		PGresult *res = PQgetResult(db->conn);
@@ -222,8 +636,11 @@ static bool drain(struct db *db, long *rows, PGresult **keep, struct db_error *e
 			while (PQgetCopyData(db->conn, &buf, 0) > 0)
 				PQfreemem(buf);
 		} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-			if (ok)
+			if (ok) {
 				set_error_result(err, db->conn, res);
+				if (strcmp(err->sqlstate, "55P03") == 0 && db->blockers && !err->detail)
+					err->detail = xasprintf("blocked by %s", db->blockers);
+			}
 			ok = false;
 		} else if (rows) {
 			const char *n = PQcmdTuples(res);
@@ -248,7 +665,7 @@ bool db_exec(struct db *db, const char *sql, long *rows, struct db_error *err)
 {
 	if (rows)
 		*rows = 0;
-	if (!PQsendQuery(db->conn, sql)) {
+	if (!send_begin(db) || !PQsendQuery(db->conn, sql)) {
 		set_error_text(err, PQerrorMessage(db->conn));
 		return false;
 	}
@@ -258,7 +675,7 @@ bool db_exec(struct db *db, const char *sql, long *rows, struct db_error *err)
 struct db_result *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct db_error *err)
 {
-	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+	if (!send_begin(db) || !PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
 		set_error_text(err, PQerrorMessage(db->conn));
 		return NULL;
 	}
@@ -296,14 +713,12 @@ bool db_copy_in(struct db *db, const char *sql, const char *data, size_t len, lo
 {
 	if (rows)
 		*rows = 0;
-	if (!PQsendQuery(db->conn, sql)) {
+	if (!send_begin(db) || !PQsendQuery(db->conn, sql)) {
 		set_error_text(err, PQerrorMessage(db->conn));
 		return false;
 	}
-	if (!wait_ready(db)) {
-		set_error_text(err, PQerrorMessage(db->conn));
+	if (!wait_ready(db, err))
 		return false;
-	}
 	PGresult *res = PQgetResult(db->conn);
 	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
 		/* The COPY statement itself failed (bad table, bad options). */

@@ -8,6 +8,17 @@
  * Errors are returned in struct db_error (SQLSTATE, message, detail, hint,
  * position, context), never logged here: the caller knows which file and
  * line the statement came from and logs once.
+ *
+ * Connections never hang pginit: TCP keepalives and tcp_user_timeout are set
+ * on every connection; the host name is resolved here with a deadline (the
+ * connect timeout) and handed to libpq as hostaddr, so a stalled resolver
+ * cannot overrun the wait; connecting is asynchronous and gives up on a signal
+ * or at the deadline. After a signal, a query wait lasts SIG_CANCEL_WAIT_MS at
+ * most (cancel, then close the connection). Connection failures carry the
+ * server's SQLSTATE (read from libpq's verbose message, so the server's
+ * lc_messages does not matter). A statement that waits for a lock for more
+ * than a second has its blockers looked up from a second connection
+ * (pg_blocking_pids); a lock timeout (55P03) then names them in detail.
  */
 #ifndef PGINIT_DB_H
 #define PGINIT_DB_H
@@ -27,6 +38,7 @@ struct db_params {
 	const char *application_name;
 	const char *target_session_attrs;
 	int connect_timeout; /* seconds; libpq treats 1 as 2 */
+	const char *lock_timeout; /* session lock_timeout for pginit's own statements ("10s"); NULL: none */
 };
 
 struct db_error {
@@ -36,6 +48,8 @@ struct db_error {
 	char *hint;
 	char *context;
 	int position; /* 1-based character offset into the statement, 0: none */
+	bool needs_password; /* connect: the server asked for a password and none was given */
+	bool resolve_failed; /* connect: the host name could not be resolved (in time) */
 };
 void db_error_clear(struct db_error *e);
 
@@ -48,6 +62,8 @@ enum db_ping db_ping(const struct db_params *p);
 struct db *db_connect(const struct db_params *p, struct db_error *err);
 void db_close(struct db *db);
 int db_server_version(const struct db *db);
+/* The server process id of this session (pg_backend_pid()). */
+int db_backend_pid(const struct db *db);
 /* Label used in notice log lines ("0003_events.sql"); NULL to clear. Not copied. */
 void db_set_context(struct db *db, const char *label);
 

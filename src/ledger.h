@@ -6,11 +6,18 @@
  *                      "repeatable"), undone ("rollback", "repeatable_reset"),
  *                      or failed outside a transaction (success = false)
  *   seed_history       one row per seed file application
- *   init_log           one row per run (running -> success | failed)
+ *   init_log           one row per run (running -> success | failed | abandoned), with
+ *                      the session that runs it (backend_pid, backend_start) and its step
  *   init_step          one row per phase of a run (wait, bootstrap, migrate, seed:<set>)
  *
- * The DDL is idempotent and runs under pginit's advisory lock. Functions
- * log their own failures (once) and return false.
+ * The DDL is idempotent, runs under pginit's advisory lock, and is skipped
+ * when the ledger is current (no table lock is taken then). Functions log
+ * their own failures (once) and return false; a lock timeout (55P03) names
+ * the blocking session.
+ *
+ * A run killed with SIGKILL (or whose connection died) stays 'running'; the
+ * next run, under the lock, marks every 'running' row whose session no longer
+ * exists in pg_stat_activity as 'abandoned', naming the step it was in.
  */
 #ifndef PGINIT_LEDGER_H
 #define PGINIT_LEDGER_H
@@ -19,6 +26,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "exitcode.h"
 
 bool ledger_ensure(struct db *db, const char *schema);
 /* Does the ledger exist in this database? (for read-only commands) */
@@ -32,6 +40,14 @@ struct ledger_run {
 };
 /* Insert the run's row (status running); *run_id gets its id. */
 bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id);
+/* Mark runs whose session is gone as abandoned (called by ledger_run_begin); logs each. */
+bool ledger_mark_abandoned(struct db *db, const char *schema);
+/* The step the run is in now (shown if the run is abandoned). */
+bool ledger_run_step(struct db *db, const char *schema, long run_id, const char *step);
+/* status --check, given the verdict so far (RC_OK, RC_PENDING, RC_VALIDATE): RC_VALIDATE
+ * when the newest run failed or was abandoned (logged), RC_PENDING while one is in
+ * progress, else so_far; RC_CONNECT when init_log cannot be read. */
+enum rc ledger_check_last_run(struct db *db, const char *schema, enum rc so_far);
 bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
 		    long seed_rows, const char *error);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "appenv.h"
 #include "cmd/cmd.h"
 #include "config.h"
 #include "exitcode.h"
@@ -111,6 +112,9 @@ static enum rc run_command(struct global *g, struct ctx *ctx)
 	if (rc == RC_OK)
 		rc = ctx->cmd->fn(ctx);
 	command_done(ctx);
+	/* The app started by --exec inherits no admin credentials (the config knows their names). */
+	if (rc == RC_OK && ctx->opts.exec_argv && !ctx->opts.dry_run)
+		appenv_scrub(ctx->cfg);
 	config_free(ctx->cfg);
 	return rc;
 }

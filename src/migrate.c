@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idxcheck.h"
 #include "log.h"
 #include "sig.h"
 #include "txn.h"
@@ -167,7 +168,10 @@ static bool one_work(struct db *db, void *arg)
 {
 	struct one *o = arg;
 	o->t0 = now_ms();
-	bool ran = script_exec(db, &o->s, &o->rows, &o->errmsg);
+	/* Outside a transaction: rebuild what an interrupted CREATE INDEX CONCURRENTLY left invalid. */
+	bool notx = o->s.no_transaction;
+	bool ran = (!notx || idxcheck_drop_invalid(db, &o->s)) && script_exec(db, &o->s, &o->rows, &o->errmsg) &&
+		   (!notx || idxcheck_verify(db, &o->s, &o->errmsg));
 	o->ms = (long)(now_ms() - o->t0);
 	return ran;
 }

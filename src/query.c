@@ -1,11 +1,21 @@
 /* query — see query.h. */
 #include "query.h"
 
+#include <string.h>
+
 #include "log.h"
 
 static bool failed(const char *what, struct db_error *err)
 {
 	log_error_at(&(struct log_where){.sqlstate = err->sqlstate}, "unable to %s: %s", what, err->message);
+	if (strcmp(err->sqlstate, "55P03") == 0) {
+		/* db.c looked up who held the lock while the statement waited. */
+		if (err->detail)
+			log_error("detail: %s", err->detail);
+		log_hint("another session holds a lock pginit needs; end it (pg_terminate_backend(pid)) or let it "
+			 "commit, then run again; migration_lock_timeout (PGINIT_MIGRATION_LOCK_TIMEOUT) sets how long "
+			 "pginit's statements wait");
+	}
 	db_error_clear(err);
 	return false;
 }

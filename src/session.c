@@ -19,6 +19,7 @@ struct db_params session_params(const struct config *cfg, const char *dbname)
 		.password = cfg->password, .sslmode = cfg->sslmode, .sslrootcert = cfg->sslrootcert,
 		.application_name = cfg->application_name, .target_session_attrs = cfg->target_session_attrs,
 		.connect_timeout = cfg->connect_timeout,
+		.lock_timeout = cfg->profile ? cfg->profile->migration_lock_timeout : NULL,
 	};
 }
 
@@ -104,6 +105,7 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	struct step_result res = {0};
 	int64_t m0 = now_ms(), w0 = wall_ms();
 	log_capture(&first);
+	ledger_run_step(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, name);
 	enum rc rc = fn(r->s, arg, &res);
 	if (rc == RC_OK && sig_caught())
 		rc = RC_SIGNAL;
@@ -185,6 +187,8 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 		rc = bootstrap_cluster(s->maint, cfg, app_password, &created);
 	if (rc == RC_OK)
 		s->db = session_connect(cfg, &rc);
+	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
+		rc = bootstrap_check_target(s->db, cfg);
 	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
 		rc = RC_BOOTSTRAP;
 	if (rc == RC_OK) {
@@ -286,6 +290,8 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	/* Secrets first: a missing secret is known before any waiting. */
 	if (rc == RC_OK && (s->needs & NEED_BOOTSTRAP))
 		rc = bootstrap_app_password(cfg, &app_password);
+	if (rc == RC_OK) /* the production safety check, before anything is changed */
+		rc = bootstrap_safety_check(cfg, app_password, (s->needs & NEED_SEED) != 0);
 	if (rc == RC_OK)
 		rc = open_session(&r, app_password, &locked);
 	if (rc == RC_OK)

@@ -11,19 +11,29 @@
 
 enum { BACKOFF_FIRST_MS = 25, BACKOFF_CAP_MS = 250, LOG_EVERY_MS = 2000 };
 
-/* The server answers but is not ready yet: worth retrying, unlike bad credentials. */
-static bool transient_connect_error(const char *msg)
+/*
+ * The server answers but is not ready yet: worth retrying, unlike bad
+ * credentials. Decided by SQLSTATE (never by the text, which the server
+ * translates to its lc_messages) and, for failures without one, by libpq's
+ * status: no SQLSTATE and no password request means the server was never
+ * reached or dropped the connection (refused, reset, timeout, DNS).
+ */
+static bool transient_connect_error(const struct db_error *e)
 {
 	static const char *const transient[] = {
-		"the database system is starting up",
-		"the database system is not yet accepting connections",
-		"the database system is shutting down",
-		"the database system is in recovery mode",
-		"Connection refused",
-		"server closed the connection unexpectedly",
+		"57P03", /* cannot_connect_now: starting up, shutting down, in recovery, hot standby off */
+		"53300", /* too_many_connections (also: slots reserved for superusers) */
+		"53400", /* configuration_limit_exceeded */
+		"57P01", /* admin_shutdown: a fast shutdown or restart under way */
+		"57P02", /* crash_shutdown: another backend crashed, restart follows */
+		"08006", /* connection_failure */
 	};
+	if (e->needs_password)
+		return false;
+	if (!e->sqlstate[0])
+		return true;
 	for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++)
-		if (strstr(msg, transient[i]))
+		if (strcmp(e->sqlstate, transient[i]) == 0)
 			return true;
 	return false;
 }
@@ -46,20 +56,47 @@ static bool tls_error(const char *msg)
 	return false;
 }
 
-static const char *auth_hint(const char *msg)
+static const char *auth_hint(const struct db_error *e)
 {
-	if (strstr(msg, "password authentication failed"))
-		return "check POSTGRES_PASSWORD / POSTGRES_PASSWORD_FILE or the postgres_password secret";
-	if (strstr(msg, "no password supplied"))
+	if (e->needs_password)
 		return "set POSTGRES_PASSWORD, POSTGRES_PASSWORD_FILE or mount the postgres_password secret";
-	if (strstr(msg, "does not exist"))
-		return "check POSTGRES_USER / connection.user and connection.maintenance_db";
-	if (strstr(msg, "pg_hba.conf"))
-		return "the server's pg_hba.conf does not allow this host/user; add a host line for it";
-	if (strstr(msg, "certificate") || strstr(msg, "SSL"))
+	if (strcmp(e->sqlstate, "28P01") == 0)
+		return "check POSTGRES_PASSWORD / POSTGRES_PASSWORD_FILE or the postgres_password secret";
+	if (strcmp(e->sqlstate, "3D000") == 0)
+		return "check connection.maintenance_db (the database pginit connects to first)";
+	if (strcmp(e->sqlstate, "28000") == 0)
+		return "the role does not exist or the server's pg_hba.conf does not allow this host/user: check "
+		       "POSTGRES_USER / connection.user and add a host line for it";
+	if (!e->sqlstate[0] && (strstr(e->message, "certificate") || strstr(e->message, "SSL")))
 		return "check sslmode, sslrootcert (the CA that signed the server's certificate) and that the host "
 		       "name matches the certificate (verify-full)";
 	return "check the connection settings (pginit help config)";
+}
+
+/*
+ * The server answered a ping: log in. RC_OK with *out, RC_WAIT when the refusal
+ * is worth retrying (*state says why), RC_CONNECT (logged) or RC_SIGNAL.
+ */
+static enum rc try_connect(const struct db_params *p, const struct db_params *q, struct db **out, const char **state)
+{
+	struct db_error err = {0};
+	*out = db_connect(q, &err);
+	enum rc rc = RC_OK;
+	if (*out)
+		rc = RC_OK;
+	else if (sig_caught())
+		rc = RC_SIGNAL;
+	else if (!transient_connect_error(&err)) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to connect to %s:%d as %s: %s", p->host,
+			     p->port, p->user, err.message);
+		log_hint("%s", auth_hint(&err));
+		rc = RC_CONNECT;
+	} else {
+		*state = err.sqlstate[0] ? "not accepting connections yet" : "connection lost";
+		rc = RC_WAIT;
+	}
+	db_error_clear(&err);
+	return rc;
 }
 
 enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **out)
@@ -87,22 +124,12 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 			return RC_CONFIG;
 		}
 		if (ping == DB_PING_OK) {
-			struct db_error err = {0};
-			struct db *db = db_connect(&q, &err);
-			if (db) {
+			enum rc rc = try_connect(p, &q, out, &state);
+			if (rc == RC_OK)
 				log_info("server %s:%d is ready (%d attempt%s, %ld ms)", p->host, p->port, attempts,
 					 attempts == 1 ? "" : "s", (long)(now_ms() - start));
-				*out = db;
-				return RC_OK;
-			}
-			if (!transient_connect_error(err.message)) {
-				log_error("unable to connect to %s:%d as %s: %s", p->host, p->port, p->user, err.message);
-				log_hint("%s", auth_hint(err.message));
-				db_error_clear(&err);
-				return RC_CONNECT;
-			}
-			db_error_clear(&err);
-			state = "starting up";
+			if (rc != RC_WAIT)
+				return rc;
 		} else if (ping == DB_PING_NO_RESPONSE && tls_required(p->sslmode)) {
 			/* PQping reports a failed TLS handshake (wrong CA, wrong host name, server
 			 * without SSL) as "no response": one real attempt tells them apart. */
@@ -112,10 +139,10 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 				*out = db;
 				return RC_OK;
 			}
-			if (tls_error(err.message)) {
+			if (!err.sqlstate[0] && tls_error(err.message)) {
 				log_error("unable to connect to %s:%d with sslmode=%s: %s", p->host, p->port, p->sslmode,
 					  err.message);
-				log_hint("%s", auth_hint(err.message));
+				log_hint("%s", auth_hint(&err));
 				db_error_clear(&err);
 				return RC_CONNECT;
 			}

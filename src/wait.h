@@ -6,7 +6,10 @@
  * and "rejecting: starting up" are retried; PQPING_NO_ATTEMPT (bad parameters)
  * fails at once; once the server answers, a refused connection (wrong
  * password, missing role, pg_hba) fails at once instead of burning the
- * timeout. Progress is logged at most every 2 s.
+ * timeout. Which refusals are worth retrying is decided by SQLSTATE (57P03,
+ * 53300, ...) and libpq's status, never by the server's translated message
+ * text. Each attempt, host name lookup included, is bounded by the time left.
+ * Progress is logged at most every 2 s.
  */
 #ifndef PGINIT_WAIT_H
 #define PGINIT_WAIT_H

@@ -212,6 +212,8 @@ enum rc cmd_status(struct ctx *ctx)
 			rc = RC_VALIDATE;
 		else if (r.plan.n_pending || r.seeds_pending)
 			rc = RC_PENDING;
+		if (r.ledger)
+			rc = ledger_check_last_run(db, ctx->cfg->ledger_schema, rc);
 	}
 	report_free(&r);
 	db_close(db);

@@ -45,7 +45,7 @@ top=$(cd "$here/../.." && pwd)
 cd "$top"
 
 # The compose files read these from the environment: the tests set what they need.
-unset POSTGRES_PASSWORD APP_DB_PASSWORD PGINIT_SECRETS_DIR PGINIT_SSLMODE PGINIT_DEV_DB_PORT \
+unset POSTGRES_PASSWORD APP_DB_PASSWORD PGINIT_SECRETS_DIR PGINIT_SSLMODE PGINIT_SAFETY_SSLMODE PGINIT_DEV_DB_PORT \
 	COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES
 export POSTGRES_IMAGE=pginit-test/postgres:15
 export PGINIT_IMAGE=pginit:local

@@ -58,6 +58,12 @@ ec_setup_both_admin_forms() {
 
 ec_setup_prod_no_app_secret() { unset APP_DB_PASSWORD; }
 
+# A managed role named like an existing superuser: refused before any change.
+ec_setup_app_role_superuser() {
+	q postgres "select 1 from pg_roles where rolname = 'ec_super'" | grep -q 1 || q postgres "create role ec_super superuser" >/dev/null
+	export PGINIT_APP_ROLE=ec_super
+}
+
 ec_setup_no_server() {
 	PGPORT=$(free_port)
 	export PGPORT PGINIT_WAIT_TIMEOUT=1

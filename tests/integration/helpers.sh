@@ -39,10 +39,11 @@ copy_migrations() {
 	export PGINIT_MIGRATIONS_DIR=$TDIR/migrations
 }
 
-# psql as the app role over TCP with its password (SCRAM on this server).
+# psql as the app role over TCP with its password (SCRAM on this server). The
+# role is the database's own (<db>_user, as pginit.conf names it) unless APP_ROLE.
 as_app() {
 	PGPASSWORD=${APP_PW:-$APP_DB_PASSWORD} psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT_TEST" \
-		-U app_user -d "${APP_DB:-app}" -At "$@"
+		-U "${APP_ROLE:-${APP_DB:-app}_user}" -d "${APP_DB:-app}" -At "$@"
 }
 
 n_migration_files() {

@@ -23,7 +23,9 @@
 #                                               SIGTERM, --exec, TLS
 #   5xx  bad input           badinput.test.sh   (reserved)
 #   6xx  safety and roles    safety.test.sh     (reserved)
-#   7xx  runtime robustness  robust.test.sh     (reserved: kill -9 loops, restarts)
+#   7xx  runtime robustness  robust.test.sh     interrupted CIC, credentials file, exec env, stopped
+#                                               backend, stalled resolver, lock blockers, abandoned
+#                                               runs, SQLSTATE retries (German server), kill -9 loop
 #   8xx  performance-shaped  noop.test.sh       (reserved: no-op writes nothing, connection counts)
 #   9xx  real peers          (reserved: against the tools the formats come from)
 # A new area file is just another *.test.sh here: run.sh sources every one of them.

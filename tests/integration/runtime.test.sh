@@ -71,7 +71,7 @@ test_404_secrets() {
 	# prod without an app secret: refused before connecting
 	PGINIT_DBNAME=app_prod POSTGRES_PASSWORD=$TEST_SUPERPASS run_pginit -p prod run
 	expect_rc 4
-	assert_contains "no password for role app_user" "$TDIR/out" "prod needs the secret"
+	assert_contains "no password for role app_prod_user" "$TDIR/out" "prod needs the secret"
 	assert_eq 0 "$(q postgres "select count(*) from pg_database where datname = 'app_prod'")" "nothing done"
 	# dev without one: generated, 0600, and it logs in
 	PGINIT_DBNAME=app_gen POSTGRES_PASSWORD=$TEST_SUPERPASS run_pginit -p dev run

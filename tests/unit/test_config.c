@@ -652,16 +652,16 @@ static void test_checks(void)
 		{NULL, NULL, NULL, "migration_statement_timeout=0", RC_OK, NULL},
 		/* names */
 		{"connection = { dbname = \"\"; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.dbname: must not be empty"},
-		{"roles = { owner = { name = \"\"; }; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid roles.owner.name: must not be empty"},
+		{"roles = { owner = { name = \"\"; }; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, "roles.owner.name is empty: pginit needs an owner and an app role"}, /* checked after ${database} */
 		{"database = { schemas = [\"auth\", \"\"]; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid database.schemas: item 2 '' must not be empty"},
 		{"ledger_schema = \"\";\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid ledger_schema: must not be empty"},
-		{NULL, "PGINIT_APP_ROLE", "", NULL, RC_CONFIG, "PGINIT_APP_ROLE: invalid roles.app.name: must not be empty"},
+		{NULL, "PGINIT_APP_ROLE", "", NULL, RC_CONFIG, "roles.app.name is empty: pginit needs an owner and an app role"},
 		{NULL, "PGINIT_DBNAME", "", NULL, RC_CONFIG, "PGINIT_DBNAME: invalid connection.dbname"},
 		{NULL, "PGINIT_USER", "", NULL, RC_CONFIG, "PGINIT_USER: invalid connection.user"},
 		{NULL, "PGINIT_MAINTENANCE_DB", "", NULL, RC_CONFIG, "PGINIT_MAINTENANCE_DB: invalid"},
 		{NULL, "PGINIT_LEDGER_SCHEMA", "", NULL, RC_CONFIG, "PGINIT_LEDGER_SCHEMA: invalid ledger_schema"},
 		{NULL, "PGINIT_READONLY_ROLE", "", NULL, RC_OK, NULL},
-		{NULL, "PGINIT_OWNER_ROLE", "o234567890123456789012345678901234567890123456789012345678901234", NULL, RC_CONFIG, "is 64 bytes long; PostgreSQL names have at most 63"},
+		{NULL, "PGINIT_OWNER_ROLE", "o234567890123456789012345678901234567890123456789012345678901234", NULL, RC_CONFIG, "roles.owner.name: role name 'o234567890123456789012345678901234567890123456789012345678901234' is longer than 63 bytes"},
 		{NULL, "PGINIT_OWNER_ROLE", "o23456789012345678901234567890123456789012345678901234567890123", NULL, RC_OK, NULL},
 		{NULL, NULL, NULL, "database.extensions=,", RC_OK, NULL}, /* empty items are dropped from text lists */
 		/* seed set names (issue 8.4) */
@@ -843,6 +843,77 @@ static void test_print_keys(void)
 	free(text);
 }
 
+/* Role names follow the database; names pginit must not manage are refused at load. */
+static void test_roles(void)
+{
+	static const struct {
+		const char *var, *value, *want; /* want: NULL when the load must succeed */
+	} cases[] = {
+		{"PGINIT_APP_ROLE", "postgres", "roles.app.name is 'postgres', the role pginit connects as"},
+		{"PGINIT_OWNER_ROLE", "postgres", "roles.owner.name is 'postgres'"},
+		{"PGINIT_APP_ROLE", "app_owner", "roles.owner.name and roles.app.name are both 'app_owner'"},
+		{"PGINIT_READONLY_ROLE", "${database}_user", "roles.app.name and roles.readonly.name are both 'app_user'"},
+		{"PGINIT_APP_ROLE", "", "roles.app.name is empty"},
+		{"PGINIT_APP_ROLE", "${db}_x", "only ${database} may appear in a role name"},
+		{"PGINIT_DBNAME", "a_database_name_that_is_long_enough_to_overflow_the_limit", "is longer than 63 bytes"},
+		{"PGINIT_LEDGER_SCHEMA", "public", "ledger_schema 'public' is refused"},
+		{"PGINIT_LEDGER_SCHEMA", "auth", "ledger_schema 'auth' is refused"},
+		{"PGINIT_LEDGER_SCHEMA", "pg_temp", "it is a system schema"},
+		{"PGINIT_LEDGER_SCHEMA", "", "PGINIT_LEDGER_SCHEMA: invalid ledger_schema: must not be empty"}, /* the value check at load */
+		{"PGINIT_READONLY_ROLE", "", NULL},
+		{"PGINIT_APP_ROLE", "svc_${database}", NULL},
+	};
+	enum rc rc;
+	char *log;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		clean_env();
+		unit_case("%s=%s", cases[i].var, cases[i].value);
+		setenv(cases[i].var, cases[i].value, 1);
+		struct config *cfg = load(DATA "minimal.conf", NULL, &rc, &log);
+		if (cases[i].want) {
+			CHECK(cfg == NULL);
+			CHECK_INT_EQ(rc, RC_CONFIG);
+			CHECK_CONTAINS(log, cases[i].want);
+			CHECK_CONTAINS(log, "hint:");
+		} else {
+			CHECK_INT_EQ(rc, RC_OK);
+		}
+		free(log);
+		config_free(cfg);
+	}
+	clean_env();
+	unit_case("derived names");
+	setenv("PGINIT_DBNAME", "shop", 1);
+	setenv("PGINIT_APP_ROLE", "svc_${database}", 1);
+	struct config *cfg = load(DATA "minimal.conf", NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->owner.name, "shop_owner");
+		CHECK_STR_EQ(cfg->app.name, "svc_shop");
+		CHECK_STR_EQ(cfg->readonly.name, "shop_readonly");
+		CHECK(!cfg->roles_shared);
+	}
+	config_free(cfg);
+	unit_case("safety defaults: on in prod only");
+	clean_env();
+	cfg = load("pginit.conf", NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		for (int i = 0; i < cfg->n_profiles; i++) {
+			const struct profile *p = &cfg->profiles[i];
+			CHECK(p->safety.enabled == (strcmp(p->name, "prod") == 0));
+			CHECK_STR_EQ(p->safety.sslmode, "verify-full");
+			CHECK_INT_EQ(p->safety.min_password_length, 16);
+			CHECK(p->safety.warn_trust && !p->safety.allow_seeds && !p->safety.allow_known_passwords);
+		}
+		setenv("PGINIT_SAFETY_SSLMODE", "prefer", 1);
+		CHECK_INT_EQ(select_profile(cfg, "prod", &log), RC_OK);
+		free(log);
+		CHECK_STR_EQ(cfg->profile->safety.sslmode, "prefer");
+	}
+	config_free(cfg);
+}
+
 int main(void)
 {
 	log_setup(LOG_TEXT, -1);
@@ -857,6 +928,7 @@ int main(void)
 	test_file_reading();
 	test_check_paths();
 	test_print_keys();
+	test_roles();
 	clean_env();
 	return unit_done();
 }

@@ -333,6 +333,15 @@ static void test_shipped_sql(void)
 {
 	static const char *const dirs[] = {"migrations", "seeds/common", "seeds/dev", "seeds/test", "initdb.d"};
 	int total = 0;
+	/* The built-in placeholders, as pginit sets them for database app (initdb.d uses them). */
+	struct kv vars = {0};
+	static const char *const builtin[][2] = {{"owner_role", "app_owner"}, {"app_role", "app_user"},
+						 {"readonly_role", "app_readonly"}, {"database", "app"},
+						 {"ledger_schema", "pginit"}, {"profile", "dev"}};
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+		strlist_add(&vars.names, builtin[i][0]);
+		strlist_add(&vars.values, builtin[i][1]);
+	}
 	for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
 		struct strlist l = {0};
 		bool missing;
@@ -343,13 +352,15 @@ static void test_shipped_sql(void)
 		for (int i = 0; i < l.n; i++) {
 			unit_case("script_load(%s)", l.items[i]);
 			struct script s;
-			CHECK(script_load(l.items[i], NULL, &s));
+			CHECK(script_load(l.items[i], &vars, &s));
 			CHECK(s.sql.n > 0);
 			script_free(&s);
 			total++;
 		}
 		strlist_free(&l);
 	}
+	strlist_free(&vars.names);
+	strlist_free(&vars.values);
 	unit_case("shipped SQL files");
 	CHECK(total > 0);
 }
