@@ -22,7 +22,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_OBJS    := $(LIB_OBJS:build/obj/%=build/fuzz/obj/%)
 
-.PHONY: all deps test unit integration docker demo bench lint clean help static fuzz
+.PHONY: all deps test unit integration deploy-check docker demo bench lint clean help static fuzz
 
 all: build/pginit
 
@@ -33,7 +33,8 @@ help:
 	@echo "make test       unit + integration tests (both builds) + docker tests"
 	@echo "make unit       unit tests only"
 	@echo "make integration  integration tests against a real PostgreSQL (PGINIT_BIN=... to pick a binary)"
-	@echo "make docker     the docker suite: own engine, local server images, the compose stacks"
+	@echo "make deploy-check  deploy/kubernetes files against what pginit reads (no cluster)"
+	@echo "make docker     the docker suite: own engine, local server images, the compose stacks, the swarm stack"
 	@echo "make bench      pginit against dbmate and psql, interleaved (prints figures)"
 	@echo "make fuzz       libFuzzer harnesses, each for FUZZ_SECONDS (60; e.g. make fuzz FUZZ_SECONDS=600)"
 	@echo "make lint       shellcheck, cppcheck, include layers, function length"
@@ -72,6 +73,10 @@ unit: $(UNIT_BINS)
 
 integration: build/pginit
 	@tests/integration/run.sh
+
+# deploy/kubernetes/*.yaml against what build/pginit says it reads (python3-yaml).
+deploy-check: build/pginit
+	@tests/deploy/check-kubernetes.py
 
 test: deps
 	@tests/run-all.sh

@@ -396,7 +396,8 @@ done:
  * with itself and with CREATE/ALTER ROLE elsewhere, not with logins (they read
  * with ACCESS SHARE), and is held only while roles differ. A non-superuser may
  * not lock pg_authid: it takes an advisory lock instead, which serialises only
- * the runs that connect to the same database for this step.
+ * the runs that connect to the same database for this step (the target: runs
+ * of other databases then overlap only on roles.shared roles).
  */
 static enum rc converge_roles(struct db *db, const struct config *cfg, const char *app_password,
 			      const char *ro_password, struct cluster_state *cs)
@@ -896,5 +897,58 @@ enum rc bootstrap_database(struct db *db, const struct config *cfg, int *initdb_
 			(*initdb_files)++;
 	}
 	strlist_free(&files);
+	return rc;
+}
+
+/* ---- the database, before the lock */
+
+/* bootstrap_cluster's refusals alone: nothing is written. */
+static enum rc cluster_refusals(struct db *db, const struct config *cfg, const char *app_password)
+{
+	char *ro_password = NULL;
+	if (cfg->readonly.name[0] && cfg->readonly.secret[0] &&
+	    secret_get(cfg->readonly.secret, &ro_password, NULL) != SECRET_OK) {
+		log_error("no password for role %s (secret %s)", cfg->readonly.name, cfg->readonly.secret);
+		return RC_SECRET;
+	}
+	struct cluster_state cs;
+	enum rc rc = RC_BOOTSTRAP;
+	if (read_cluster(db, cfg, app_password, ro_password, &cs) && (rc = check_roles(&cs, cfg)) == RC_OK)
+		rc = safety_check_server(db, cfg, &cs);
+	cluster_state_free(&cs);
+	free_secret(ro_password);
+	return rc;
+}
+
+enum rc bootstrap_create_database(struct db *maint, const struct config *cfg, const char *app_password)
+{
+	if (!cfg->create_database) {
+		log_error("database %s does not exist and database.create is false", cfg->dbname);
+		log_hint("create it, or set database.create = true (PGINIT_CREATE_DATABASE=true)");
+		return RC_BOOTSTRAP;
+	}
+	enum rc refused = cluster_refusals(maint, cfg, app_password);
+	if (refused != RC_OK)
+		return refused;
+	char *id = db_ident(maint, cfg->dbname);
+	char *sql = xasprintf("CREATE DATABASE %s", id);
+	struct db_error err = {0};
+	enum rc rc = RC_OK;
+	if (db_exec(maint, sql, NULL, &err))
+		log_info("created database %s", cfg->dbname);
+	else if (strcmp(err.sqlstate, "42P04") == 0 || strcmp(err.sqlstate, "23505") == 0)
+		log_debug("database %s: created meanwhile by another run", cfg->dbname);
+	else {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to create database %s: %s",
+			     cfg->dbname, err.message);
+		if (err.hint)
+			log_hint("%s", err.hint);
+		else if (strcmp(err.sqlstate, "42501") == 0)
+			log_hint("bootstrap needs a superuser (or CREATEDB): check connection.user / POSTGRES_USER");
+		rc = RC_BOOTSTRAP;
+	}
+	db_error_clear(&err);
+	free(sql);
+	free(id);
 	return rc;
 }

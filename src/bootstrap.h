@@ -51,7 +51,7 @@ enum rc bootstrap_app_password(const struct config *cfg, char **password);
  */
 enum rc bootstrap_safety_check(const struct config *cfg, const char *app_password, bool seeding);
 
-/* Roles and the database, on the admin's maintenance-db connection. */
+/* Roles (cluster-wide) and the database, on an admin connection (the session uses the target's). */
 enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created);
 
 /*
@@ -61,6 +61,18 @@ enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char
  * ledger_schema = public or one of database.schemas is refused at config load.
  */
 enum rc bootstrap_check_target(struct db *db, const struct config *cfg);
+
+/*
+ * The target database when it does not exist (the connection to it was
+ * refused with 3D000), on the maintenance-db connection: the refusals of
+ * bootstrap_cluster first (read-only: a refused run changes nothing), then
+ * CREATE DATABASE alone, before pginit's lock (which lives in the target
+ * database, lock.h); the roles converge later, under the lock. A racing
+ * replica that created it first (42P04, or 23505 when both inserted at once)
+ * is fine. RC_BOOTSTRAP when database.create is false or the statement fails,
+ * RC_CONFIG/RC_SECRET for a refusal; logged.
+ */
+enum rc bootstrap_create_database(struct db *maint, const struct config *cfg, const char *app_password);
 
 /* Schemas, extensions, grants and initdb.d on the target database. */
 enum rc bootstrap_database(struct db *db, const struct config *cfg, int *initdb_files);

@@ -212,20 +212,53 @@ bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run
 	return true;
 }
 
+/* The steps as a JSON array for jsonb_to_record (started: epoch seconds). */
+static char *steps_json(const struct ledger_step *steps, int n)
+{
+	struct buf b = {0};
+	buf_putc(&b, '[');
+	for (int i = 0; i < n; i++) {
+		char started[32];
+		fmt_ts(started, sizeof started, steps[i].started_wall_ms);
+		buf_puts(&b, i ? ",{\"step\":" : "{\"step\":");
+		buf_json_str(&b, steps[i].step);
+		buf_printf(&b, ",\"started\":%s,\"duration_ms\":%ld,\"ok\":%s,\"items\":%ld,\"rows\":%ld,\"error\":", started,
+			   steps[i].duration_ms, steps[i].ok ? "true" : "false", steps[i].items, steps[i].rows);
+		if (steps[i].error)
+			buf_json_str(&b, steps[i].error);
+		else
+			buf_puts(&b, "null");
+		buf_putc(&b, '}');
+	}
+	buf_putc(&b, ']');
+	return buf_steal(&b);
+}
+
 bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
-		    long seed_rows, const char *error)
+		    long seed_rows, const char *error, const struct ledger_step *steps, int n_steps)
 {
 	char id[32], m[32], s[32], rows[32];
 	fmt_long(id, sizeof id, run_id);
 	fmt_long(m, sizeof m, migrations);
 	fmt_long(s, sizeof s, seed_files);
 	fmt_long(rows, sizeof rows, seed_rows);
-	const char *params[] = {id, ok ? "success" : "failed", m, s, rows, error};
-	return exec_params(db, schema,
-			   "UPDATE %1$s.init_log SET status = $2, completed_at = clock_timestamp(),"
-			   " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
-			   " migrations_applied = $3, seeds_applied = $4, seed_records = $5, error = $6 WHERE id = $1",
-			   6, params, "update the run in init_log", NULL);
+	char *json = steps_json(steps, n_steps);
+	const char *params[] = {id, ok ? "success" : "failed", m, s, rows, error, json};
+	bool done = exec_params(
+		db, schema,
+		"WITH steps AS (INSERT INTO %1$s.init_step (run_id, step, started_at, completed_at, duration_ms, status,"
+		" items, rows, error) SELECT $1::bigint, x.step, to_timestamp(x.started),"
+		" to_timestamp(x.started) + x.duration_ms * interval '1 millisecond', x.duration_ms,"
+		" CASE WHEN x.ok THEN 'success' ELSE 'failed' END, x.items, x.rows, x.error"
+		" FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS e(v, n),"
+		" jsonb_to_record(e.v) AS x(step text, started double precision, duration_ms bigint, ok boolean,"
+		" items integer, rows bigint, error text) ORDER BY e.n)"
+		" UPDATE %1$s.init_log SET status = $2, completed_at = clock_timestamp(),"
+		" duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
+		" migrations_applied = $3, seeds_applied = $4, seed_records = $5, error = $6 WHERE id = $1::bigint",
+		7, params, "record the run in init_log and init_step", NULL);
+	free(json);
+	return done;
 }
 
 bool ledger_run_step(struct db *db, const char *schema, long run_id, const char *step)

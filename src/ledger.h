@@ -48,9 +48,6 @@ bool ledger_run_step(struct db *db, const char *schema, long run_id, const char 
  * when the newest run failed or was abandoned (logged), RC_PENDING while one is in
  * progress, else so_far; RC_CONNECT when init_log cannot be read. */
 enum rc ledger_check_last_run(struct db *db, const char *schema, enum rc so_far);
-bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
-		    long seed_rows, const char *error);
-
 struct ledger_step {
 	const char *step;
 	int64_t started_wall_ms;
@@ -60,6 +57,14 @@ struct ledger_step {
 	long rows;
 	const char *error;
 };
+/*
+ * Close the run's row and write its steps (in order) in one statement: one
+ * round trip, one commit. The steps wait in memory until then, so a run killed
+ * with SIGKILL leaves its init_log row 'running' and no init_step rows.
+ */
+bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
+		    long seed_rows, const char *error, const struct ledger_step *steps, int n_steps);
+
 bool ledger_step_record(struct db *db, const char *schema, long run_id, const struct ledger_step *s);
 
 /* The current state of each migration version (latest row per version). */

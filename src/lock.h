@@ -1,7 +1,8 @@
 /*
  * lock — one pginit at a time per target database. A session-level
- * pg_try_advisory_lock on the maintenance-db connection (the target may not
- * exist yet), keyed by a hash of the target database's name, polled with
+ * pg_try_advisory_lock on the connection to the target database itself (so
+ * the maintenance_db setting never matters: advisory locks are per database),
+ * keyed by a hash of the target database's name, polled with
  * backoff until the profile's lock timeout. Polling rather than a blocking
  * pg_advisory_lock means a waiting replica never sits in the lock queue of a
  * CREATE INDEX CONCURRENTLY run by the holder; a session lock dies with a

@@ -406,14 +406,31 @@ static size_t ident_len(const char *p, const char *end)
 	return (size_t)(q - p);
 }
 
-/* Replace ${name}; `$${name}` gives a literal `${name}`. */
+/* The line of p in text, counting from line (only on the error path). */
+static int line_at(const char *text, const char *p, int line)
+{
+	for (const char *q = text; (q = memchr(q, '\n', (size_t)(p - q))) != NULL; q++)
+		line++;
+	return line;
+}
+
+/*
+ * Replace ${name}; `$${name}` gives a literal `${name}`. Linear: the text
+ * between two `$` is copied in one piece (memchr finds the next), and the
+ * line of an error is counted only when there is one.
+ */
 static bool substitute(const struct kv *vars, const char *path, const char *text, size_t len, int line,
 		       struct buf *out)
 {
 	const char *p = text, *end = text + len;
 	while (p < end) {
-		if (*p == '\n')
-			line++;
+		const char *d = memchr(p, '$', (size_t)(end - p));
+		if (!d) {
+			buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		buf_add(out, p, (size_t)(d - p));
+		p = d;
 		bool escaped = end - p >= 3 && p[0] == '$' && p[1] == '$' && p[2] == '{';
 		const char *open = escaped ? p + 1 : p;
 		if (end - open >= 2 && open[0] == '$' && open[1] == '{') {
@@ -428,7 +445,7 @@ static bool substitute(const struct kv *vars, const char *path, const char *text
 						    strncmp(vars->names.items[i], open + 2, n) == 0)
 							k = i;
 					if (k < 0) {
-						log_error_at(&(struct log_where){.file = path, .line = line},
+						log_error_at(&(struct log_where){.file = path, .line = line_at(text, p, line)},
 							     "undefined placeholder ${%.*s}", (int)n, open + 2);
 						log_hint("define it in pginit.conf (placeholders = { %.*s = \"...\"; }) or as "
 							 "PGINIT_VAR_%.*s; write $${%.*s} for a literal ${%.*s}",

@@ -28,19 +28,38 @@ bool seed_list(const struct config *cfg, const char *set, struct strlist *files)
 	return ok;
 }
 
-bool seed_check_all(const struct config *cfg)
+bool seed_load_all(const struct config *cfg, struct seed_files *out)
 {
+	memset(out, 0, sizeof *out);
 	bool ok = true;
 	for (int k = 0; k < cfg->profile->seeds.n; k++) {
 		struct strlist files = {0};
 		ok = seed_list(cfg, cfg->profile->seeds.items[k], &files) && ok;
+		out->items = xrealloc(out->items, (size_t)(out->n + files.n) * sizeof *out->items);
 		for (int i = 0; i < files.n; i++) {
-			struct script s;
-			ok = seed_check_file(files.items[i], cfg->vars, &s) && ok;
-			script_free(&s);
+			struct seed_file *f = &out->items[out->n++];
+			f->set = cfg->profile->seeds.items[k];
+			ok = seed_check_file(files.items[i], cfg->vars, &f->s) && ok;
 		}
 		strlist_free(&files);
 	}
+	return ok;
+}
+
+void seed_files_free(struct seed_files *f)
+{
+	for (int i = 0; i < f->n; i++)
+		script_free(&f->items[i].s);
+	free(f->items);
+	ledger_seeds_free(f->done, f->n_done);
+	memset(f, 0, sizeof *f);
+}
+
+bool seed_check_all(const struct config *cfg)
+{
+	struct seed_files f;
+	bool ok = seed_load_all(cfg, &f);
+	seed_files_free(&f);
 	return ok;
 }
 
@@ -187,6 +206,15 @@ static bool apply_file(struct db *db, const struct config *cfg, const char *set,
 	return ok && !sig_caught();
 }
 
+static const char *state_of(const char *name, const char *sum, const char *set, const struct ledger_seed *done,
+			    int n_done)
+{
+	for (int j = 0; j < n_done; j++)
+		if (strcmp(done[j].set, set) == 0 && strcmp(done[j].name, name) == 0)
+			return strcmp(done[j].checksum, sum) == 0 ? "applied" : "changed";
+	return "pending";
+}
+
 const char *seed_state(const char *path, const char *set, const struct ledger_seed *done, int n_done)
 {
 	char *text;
@@ -196,45 +224,43 @@ const char *seed_state(const char *path, const char *set, const struct ledger_se
 		script_checksum(text, len, sum);
 		free(text);
 	}
-	for (int j = 0; j < n_done; j++)
-		if (strcmp(done[j].set, set) == 0 && strcmp(done[j].name, path_base(path)) == 0)
-			return strcmp(done[j].checksum, sum) == 0 ? "applied" : "changed";
-	return "pending";
+	return state_of(path_base(path), sum, set, done, n_done);
 }
 
-bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id, struct seed_totals *totals)
+bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded, long run_id,
+		    struct seed_totals *totals)
 {
-	struct strlist files = {0};
-	struct ledger_seed *done = NULL;
-	int n_done = 0;
-	bool ok = seed_list(cfg, set, &files) && ledger_seeds(db, cfg->ledger_schema, &done, &n_done);
-	for (int i = 0; ok && i < files.n; i++) {
-		const char *state = seed_state(files.items[i], set, done, n_done);
+	if (!loaded->have_done) {
+		if (!ledger_seeds(db, cfg->ledger_schema, &loaded->done, &loaded->n_done))
+			return false;
+		loaded->have_done = true;
+	}
+	int n = 0, i = 0;
+	for (int k = 0; k < loaded->n; k++)
+		n += strcmp(loaded->items[k].set, set) == 0;
+	bool ok = true;
+	for (int k = 0; ok && k < loaded->n; k++) {
+		struct script *s = &loaded->items[k].s;
+		if (strcmp(loaded->items[k].set, set) != 0)
+			continue;
+		i++;
+		const char *state = state_of(s->name, s->checksum, set, loaded->done, loaded->n_done);
 		if (strcmp(state, "applied") == 0) {
-			log_debug("seed %s/%s: applied before, unchanged", set, path_base(files.items[i]));
+			log_debug("seed %s/%s: applied before, unchanged", set, s->name);
 			continue;
 		}
-		struct script s;
-		if (!seed_check_file(files.items[i], cfg->vars, &s)) {
-			script_free(&s);
-			ok = false;
-			break;
-		}
 		if (strcmp(state, "changed") == 0)
-			log_info("seed %s/%s changed since it was applied: applying it again", set, s.name);
+			log_info("seed %s/%s changed since it was applied: applying it again", set, s->name);
 		long rows = 0, ms = 0;
-		ok = apply_file(db, cfg, set, &s, run_id, &rows, &ms);
+		ok = apply_file(db, cfg, set, s, run_id, &rows, &ms);
 		if (ok) {
-			char *label = xasprintf("%s/%s", set, s.name);
-			log_progress("seed", i + 1, files.n, label, ms, rows);
+			char *label = xasprintf("%s/%s", set, s->name);
+			log_progress("seed", i, n, label, ms, rows);
 			free(label);
 			totals->files++;
 			totals->rows += rows;
 		}
-		script_free(&s);
 	}
-	ledger_seeds_free(done, n_done);
-	strlist_free(&files);
 	return ok;
 }
 

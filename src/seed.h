@@ -18,8 +18,29 @@ struct seed_totals {
 	long rows;
 };
 
+/*
+ * The profile's seed files, each read, checksummed and parsed once (before
+ * the first migration runs) and applied from memory; seed_history is read
+ * once per run, at the first set applied.
+ */
+struct seed_file {
+	const char *set; /* the profile's string */
+	struct script s;
+};
+struct seed_files {
+	struct seed_file *items;
+	int n;
+	struct ledger_seed *done; /* seed_history, once read */
+	int n_done;
+	bool have_done;
+};
+/* Every file of every set of the profile; false (each problem logged) if any fails to load. */
+bool seed_load_all(const struct config *cfg, struct seed_files *out);
+void seed_files_free(struct seed_files *f);
+
 /* Apply one set (each file recorded in seed_history). False (logged) on the first failure. */
-bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, long run_id, struct seed_totals *totals);
+bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded, long run_id,
+		    struct seed_totals *totals);
 
 /* The files of a set (full paths, name order); false (logged) if the set has no directory. */
 bool seed_list(const struct config *cfg, const char *set, struct strlist *files);

@@ -91,7 +91,19 @@ struct run {
 	struct session *s;
 	int64_t t0, w0;
 	struct log_first first; /* the run's first error: its init_log row */
+	struct ledger_step *steps; /* written with the run's end: one round trip, one commit */
+	int n_steps;
 };
+
+/* Keep a step for the run's end (name and error copied). */
+static void keep_step(struct run *r, const struct ledger_step *st)
+{
+	r->steps = xrealloc(r->steps, (size_t)(r->n_steps + 1) * sizeof *r->steps);
+	struct ledger_step *k = &r->steps[r->n_steps++];
+	*k = *st;
+	k->step = xstrdup(st->step);
+	k->error = st->error ? xstrdup(st->error) : NULL;
+}
 
 struct step_result {
 	long items, rows;
@@ -115,7 +127,7 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	struct ledger_step st = {.step = name, .started_wall_ms = w0, .duration_ms = (long)(now_ms() - m0),
 				 .ok = rc == RC_OK, .items = res.items, .rows = res.rows,
 				 .error = rc == RC_OK ? NULL : first.text};
-	ledger_step_record(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, &st);
+	keep_step(r, &st);
 	return rc;
 }
 
@@ -153,7 +165,7 @@ static enum rc migrate_step(struct session *s, void *arg, struct step_result *re
 static enum rc seed_step(struct session *s, void *arg, struct step_result *res)
 {
 	struct seed_totals before = s->seeds;
-	bool ok = seed_apply_set(s->db, s->cfg, arg, s->run_id, &s->seeds);
+	bool ok = seed_apply_set(s->db, s->cfg, arg, &s->seed_files, s->run_id, &s->seeds);
 	res->items = s->seeds.files - before.files;
 	res->rows = s->seeds.rows - before.rows;
 	return ok ? RC_OK : sig_caught() ? RC_SIGNAL : RC_SEED;
@@ -169,24 +181,54 @@ static enum rc own_step(struct session *s, void *arg, struct step_result *res)
 
 /* ---- the lifecycle */
 
-/* wait -> lock -> bootstrap (cluster) -> connect -> ledger. *locked: the lock is held. */
+/*
+ * One connection on the common path: straight to the target database (no
+ * ping, no maintenance database). Only when the target does not exist and the
+ * command bootstraps: the maintenance database, CREATE DATABASE alone, then
+ * the target. Waiting and explaining a refusal are wait.c's.
+ */
+static enum rc connect_target(struct session *s, const char *app_password)
+{
+	const struct config *cfg = s->cfg;
+	int timeout = cfg->profile->wait_timeout_ms;
+	int64_t t0 = now_ms();
+	bool create = s->needs & NEED_BOOTSTRAP, missing = false;
+	struct db_params p = session_params(cfg, cfg->dbname), m = session_params(cfg, cfg->maintenance_db);
+	enum rc rc = wait_connect(&p, create ? &m : NULL, timeout, &s->db, &missing);
+	if (rc == RC_OK || !missing)
+		return rc;
+	if (!create) {
+		log_error("unable to connect to database %s on %s:%d as %s: it does not exist", cfg->dbname, cfg->host,
+			  cfg->port, cfg->user);
+		log_hint("run `pginit bootstrap` (or `pginit run`) first to create it");
+		return RC_CONNECT;
+	}
+	int left = timeout - (int)(now_ms() - t0);
+	rc = wait_connect(&m, NULL, left > 0 ? left : 0, &s->maint, NULL);
+	if (rc == RC_OK)
+		rc = bootstrap_create_database(s->maint, cfg, app_password);
+	db_close(s->maint);
+	s->maint = NULL;
+	if (rc == RC_OK)
+		s->db = session_connect(cfg, &rc);
+	return rc;
+}
+
+/* connect -> lock (in the target) -> bootstrap (cluster) -> ledger. *locked: the lock is held. */
 static enum rc open_session(struct run *r, const char *app_password, bool *locked)
 {
 	struct session *s = r->s;
 	const struct config *cfg = s->cfg;
-	struct db_params p = session_params(cfg, cfg->maintenance_db);
-	enum rc rc = wait_for_server(&p, cfg->profile->wait_timeout_ms, &s->maint);
+	enum rc rc = connect_target(s, app_password);
 	int64_t wait_ms = now_ms() - r->t0;
 	if (rc == RC_OK)
-		rc = lock_acquire(s->maint, cfg->dbname, cfg->profile->lock_timeout_ms);
+		rc = lock_acquire(s->db, cfg->dbname, cfg->profile->lock_timeout_ms);
 	if (rc != RC_OK)
 		return rc;
 	*locked = true;
 	bool created = false;
 	if (s->needs & NEED_BOOTSTRAP)
-		rc = bootstrap_cluster(s->maint, cfg, app_password, &created);
-	if (rc == RC_OK)
-		s->db = session_connect(cfg, &rc);
+		rc = bootstrap_cluster(s->db, cfg, app_password, &created);
 	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
 		rc = bootstrap_check_target(s->db, cfg);
 	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
@@ -201,7 +243,7 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 	}
 	if (rc == RC_OK) {
 		struct ledger_step st = {.step = "wait", .started_wall_ms = r->w0, .duration_ms = (long)wait_ms, .ok = true};
-		ledger_step_record(s->db, cfg->ledger_schema, s->run_id, &st);
+		keep_step(r, &st);
 	}
 	return rc;
 }
@@ -215,7 +257,7 @@ static enum rc run_steps(struct run *r, const struct session_step *own)
 	if (s->needs & NEED_BOOTSTRAP)
 		rc = step(r, "bootstrap", bootstrap_step, NULL);
 	/* Every seed file must load before the first migration or seed runs. */
-	if (rc == RC_OK && (s->needs & NEED_SEED) && !seed_check_all(s->cfg))
+	if (rc == RC_OK && (s->needs & NEED_SEED) && !seed_load_all(s->cfg, &s->seed_files))
 		rc = RC_SEED;
 	if (rc == RC_OK && own)
 		rc = step(r, own->name, own_step, (void *)own);
@@ -243,11 +285,18 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 	if (s->run_id) {
 		char *why = rc == RC_SIGNAL ? xasprintf("interrupted by signal %d", sig_caught()) : NULL;
 		ledger_run_end(s->db, cfg->ledger_schema, s->run_id, rc == RC_OK, s->migrations, s->seeds.files,
-			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text);
+			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text, r->steps, r->n_steps);
 		free(why);
 	}
-	if (locked)
-		lock_release(s->maint, cfg->dbname);
+	for (int i = 0; i < r->n_steps; i++) {
+		free((char *)r->steps[i].step);
+		free((char *)r->steps[i].error);
+	}
+	free(r->steps);
+	r->steps = NULL;
+	r->n_steps = 0;
+	/* The lock goes with the session (db_close): no unlock round trip. */
+	(void)locked;
 	db_close(s->db);
 	db_close(s->maint);
 	s->db = s->maint = NULL;
@@ -299,6 +348,7 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	if (rc == RC_OK && sig_caught())
 		rc = RC_SIGNAL;
 	close_session(&r, rc, locked, own);
+	seed_files_free(&s->seed_files);
 	log_capture(NULL);
 	free_secret(app_password);
 	return rc;

@@ -2,7 +2,8 @@
  * session — the one run lifecycle every command that changes the database
  * shares:
  *
- *   file bytes -> secrets -> wait -> lock -> bootstrap (cluster) -> connect -> ledger (run row)
+ *   file bytes -> secrets -> connect to the target (wait only if that fails; the maintenance
+ *   db only to create a missing target) -> lock -> bootstrap (cluster) -> ledger
  *     -> steps, each timed and recorded in init_step with its FIRST error
  *     -> close: the run's init_log row, unlock, one summary line
  *
@@ -51,6 +52,7 @@ struct session {
 	long run_id;
 	int migrations;     /* applied, rolled back or recorded */
 	struct seed_totals seeds;
+	struct seed_files seed_files; /* loaded once, before the first migration */
 };
 
 /* The command's own step: its name in init_step, the verb of the summary line. */

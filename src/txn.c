@@ -2,9 +2,11 @@
 #include "txn.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "script.h"
+#include "sig.h"
 
 char *txn_set_role_sql(struct db *db, const char *role, bool local)
 {
@@ -33,12 +35,46 @@ static bool set_timeouts(struct db *db, const struct profile *p, bool local)
 	return true;
 }
 
+/*
+ * In a transaction: BEGIN, the timeouts and SET LOCAL ROLE in one round trip
+ * (one simple-protocol message); the error says which part failed.
+ */
+static bool begin_work(struct db *db, const struct txn *t, const char *set_role)
+{
+	struct buf sql = {0};
+	buf_puts(&sql, "BEGIN");
+	if (t->timeouts) {
+		char *lt = db_literal(db, t->timeouts->migration_lock_timeout);
+		char *st = db_literal(db, t->timeouts->migration_statement_timeout);
+		buf_printf(&sql, ";\nSELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+			   lt, st);
+		free(lt);
+		free(st);
+	}
+	if (set_role)
+		buf_printf(&sql, ";\n%s", set_role);
+	struct db_error err = {0};
+	bool ok = db_exec(db, sql.data, NULL, &err);
+	if (!ok && !sig_caught()) {
+		const struct profile *p = t->timeouts;
+		if (p && strcmp(err.sqlstate, "22023") == 0)
+			log_error("invalid migration_lock_timeout '%s' or migration_statement_timeout '%s' of profile %s: %s",
+				  p->migration_lock_timeout, p->migration_statement_timeout, p->name, err.message);
+		else
+			log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to begin the transaction%s%s%s: %s",
+				     set_role ? " (" : "", set_role ? set_role : "", set_role ? ")" : "", err.message);
+	}
+	db_error_clear(&err);
+	free(sql.data);
+	return ok;
+}
+
 bool txn_run(struct db *db, const struct txn *t, bool *ran)
 {
 	char *set_role = t->role ? txn_set_role_sql(db, t->role, t->transaction) : NULL;
-	bool ok = (!t->transaction || script_simple(db, "BEGIN")) &&
-		  (!t->timeouts || set_timeouts(db, t->timeouts, t->transaction)) &&
-		  (!set_role || script_simple(db, set_role));
+	bool ok = t->transaction ? begin_work(db, t, set_role)
+				 : (!t->timeouts || set_timeouts(db, t->timeouts, false)) &&
+					   (!set_role || script_simple(db, set_role));
 	*ran = ok && t->work(db, t->arg);
 	if (t->transaction) {
 		if (*ran)

@@ -171,3 +171,53 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 		backoff = backoff * 2 > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : backoff * 2;
 	}
 }
+
+/* The server refused the connection because the database does not exist. */
+static bool missing_database(const struct db_error *e)
+{
+	if (e->sqlstate[0])
+		return strcmp(e->sqlstate, "3D000") == 0;
+	return e->message && strstr(e->message, "database \"") && strstr(e->message, "does not exist");
+}
+
+enum rc wait_connect(const struct db_params *p, const struct db_params *wait_p, int timeout_ms, struct db **out,
+		     bool *missing_db)
+{
+	int64_t start = now_ms();
+	struct db_params q = *p;
+	int left_s = (timeout_ms + 999) / 1000;
+	if (q.connect_timeout <= 0 || q.connect_timeout > left_s)
+		q.connect_timeout = left_s < 2 ? 2 : left_s;
+	struct db_error err = {0};
+	*out = db_connect(&q, &err);
+	bool missing = !*out && missing_database(&err);
+	db_error_clear(&err);
+	if (missing_db)
+		*missing_db = missing;
+	if (*out) {
+		log_info("server %s:%d is ready (1 attempt, %ld ms)", p->host, p->port, (long)(now_ms() - start));
+		return RC_OK;
+	}
+	if (sig_caught())
+		return RC_SIGNAL;
+	if (missing && missing_db)
+		return RC_CONNECT;
+	/* A refused first attempt returns at once: the wait keeps the whole timeout (and says so). */
+	int spent = (int)(now_ms() - start), left = timeout_ms - spent;
+	enum rc rc = wait_for_server(wait_p ? wait_p : p, spent < 250 ? timeout_ms : left > 0 ? left : 0, out);
+	if (rc != RC_OK || !wait_p)
+		return rc;
+	/* The server is up (waited for on wait_p): now the target itself. */
+	db_close(*out);
+	*out = db_connect(&q, &err);
+	missing = !*out && missing_database(&err);
+	if (missing_db)
+		*missing_db = missing;
+	if (!*out && !missing) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to connect to database %s on %s:%d as %s: %s",
+			     p->dbname, p->host, p->port, p->user, err.message);
+		log_hint("check the connection settings (pginit help config)");
+	}
+	db_error_clear(&err);
+	return *out ? RC_OK : sig_caught() ? RC_SIGNAL : RC_CONNECT;
+}

@@ -21,4 +21,15 @@
  * RC_WAIT, RC_CONNECT, RC_SIGNAL; the failure is logged. */
 enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **out);
 
+/*
+ * The common path: one real connection first, no ping. Only when it fails
+ * does wait_for_server() take over, to wait out a server that is starting or
+ * to explain a refusal: on wait_p when given (a database that surely exists,
+ * the maintenance db, when p's may have to be created), then p is tried once
+ * more. *missing_db (optional): p->dbname does not exist (3D000); then that
+ * is not logged and RC_CONNECT is returned, so the caller can create it.
+ */
+enum rc wait_connect(const struct db_params *p, const struct db_params *wait_p, int timeout_ms, struct db **out,
+		     bool *missing_db);
+
 #endif

@@ -26,6 +26,7 @@ step() { # name command...
 step "install packages" scripts/install-deps.sh build test static fuzz || exit 1
 step "build (glibc)" make -s build/pginit || exit 1
 step "unit tests" make -s unit
+step "deploy files" env PGINIT_BIN="$ROOT/build/pginit" tests/deploy/check-kubernetes.py
 step "integration (glibc)" env PGINIT_BIN="$ROOT/build/pginit" tests/integration/run.sh
 step "fuzz (${FUZZ_SECONDS:-60} s each)" make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 if step "build (static musl)" make -s static; then

@@ -2,7 +2,7 @@
 # Docker test suite: the real image and the real compose files on a real engine.
 #
 # Usage: tests/docker/run.sh [TEST...]
-#   tests: image config dev test startup prod tls race concurrent versions   (default: all)
+#   tests: image config dev test startup prod tls race concurrent versions swarm   (default: all)
 #
 # Files: engine.sh (the engine), images.sh (the local images), helpers.sh (dc, cid, db_sql,
 # wait_exit, ... on top of tests/lib.sh's fail/assert_*), and one *.test.sh per area:
@@ -11,6 +11,7 @@
 #   tls.test.sh       tls              prod with verify-full
 #   race.test.sh      race concurrent  init racing a starting server; two inits at once
 #   versions.test.sh  versions         PostgreSQL 15 and 17
+#   swarm.test.sh     swarm            deploy/swarm/stack.yml on a one-node swarm
 # A new test is a function test_NAME in one of them (or in a new *.test.sh) declared with
 # `docker_test NAME "what it checks"`; it runs in a subshell with errexit, and its log is
 # printed when it fails.
@@ -87,6 +88,8 @@ cleanup() {
 					>>"$work/cleanup.log" 2>&1 || true
 			done < <(sort -u "$work/stacks")
 		fi
+		# The Swarm stacks and the swarm a test made (tests/docker/swarm.test.sh).
+		swarm_cleanup >>"$work/cleanup.log" 2>&1 || true
 		# Whatever is left of this run: projects named *$$, containers we labelled,
 		# volumes that were not there before (anonymous ones included).
 		for c in $(docker ps -aq); do

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The every-start path writes nothing but its run record (issue 10.1): bootstrap
-# reads the catalog first and issues DDL only for what differs.
+# The every-start path (issue 10): a no-op writes nothing but its run record (10.1:
+# bootstrap reads the catalog first and issues DDL only for what differs); it opens one
+# connection, straight to the target database (10.2); the lock lives in the target
+# database whatever maintenance_db says (8.14).
 # shellcheck source=tests/integration/helpers.sh
 . "$ROOT/tests/integration/helpers.sh"
 
@@ -78,4 +80,106 @@ test_801_grants_only_what_is_missing() {
 	run_pginit run
 	expect_rc 0
 	assert_eq 5 "$(as_app -c "select count(*) from auth.users")" "USAGE granted again"
+}
+
+# server_log_on: log every connection and statement from now on (new backends).
+server_log_on() {
+	sql -d postgres -c "alter system set log_connections = on" -c "alter system set log_statement = 'all'" \
+		-c "select pg_reload_conf()" >/dev/null
+}
+
+# log_mark: the server log's current line count; log_since MARK: the lines after it.
+log_mark() { wc -l <"$PGDATA_TEST/server.log"; }
+log_since() { tail -n "+$(($1 + 1))" "$PGDATA_TEST/server.log"; }
+
+# count_in MARK PATTERN: lines after MARK matching PATTERN (grep -E).
+count_in() { log_since "$1" | grep -cE "$2" || true; }
+
+test_850_noop_one_connection() {
+	run_pginit run
+	expect_rc 0
+	server_log_on
+	local mark received authorized statements
+	mark=$(log_mark)
+	run_pginit run
+	expect_rc 0
+	received=$(count_in "$mark" 'connection received')
+	authorized=$(count_in "$mark" 'connection authorized')
+	statements=$(count_in "$mark" 'LOG: +(statement|execute [^:]*):')
+	echo "note: no-op: $received connection(s), $statements statement(s)"
+	[ "$received" -eq 1 ] || { log_since "$mark" | grep -E 'connection (received|authorized)' >&2; fail "a no-op opened $received connections (want 1)"; }
+	[ "$authorized" -eq 1 ] || fail "a no-op authenticated $authorized connections (want 1)"
+}
+
+test_851_first_run_creates_database_in_two_connections() {
+	server_log_on
+	[ -z "$(q postgres "select 1 from pg_database where datname = 'app'")" ] || fail "app exists before the first run"
+	local mark authorized missing sessions
+	mark=$(log_mark)
+	run_pginit run
+	expect_rc 0
+	# The first attempt goes to the target and is refused after authentication (the
+	# server logs "authorized" before it looks the database up): an attempt, no session.
+	authorized=$(count_in "$mark" 'connection authorized')
+	missing=$(count_in "$mark" 'FATAL: +database "app" does not exist')
+	sessions=$((authorized - missing))
+	echo "note: first run with database creation: $sessions session(s), $authorized authenticated attempt(s)"
+	[ "$missing" -le 1 ] || fail "the missing database was tried $missing times"
+	[ "$sessions" -le 2 ] || { log_since "$mark" | grep -E 'connection authorized|FATAL' >&2; fail "a first run opened $sessions sessions (want at most 2)"; }
+	[ "$(q app "select count(*) from pginit.schema_migrations")" -eq "$(n_migration_files)" ] || fail "migrations not applied"
+}
+
+# 16 first runs at once on a database that does not exist yet, half of them through
+# another maintenance database: the database is created once, every migration
+# applied once, every run succeeds.
+test_852_concurrent_first_runs_serialised() {
+	q postgres "create database maint2" >/dev/null
+	local i pids=() failed=0
+	for i in $(seq 1 16); do
+		if [ $((i % 2)) -eq 0 ]; then
+			PGINIT_MAINTENANCE_DB=maint2 PGINIT_LOCK_TIMEOUT=120 "$PGINIT_BIN" run >"$TDIR/out.$i" 2>&1 &
+		else
+			PGINIT_LOCK_TIMEOUT=120 "$PGINIT_BIN" run >"$TDIR/out.$i" 2>&1 &
+		fi
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait_rc "${pids[$i]}"
+		if [ "$RC" != 0 ]; then
+			failed=$((failed + 1))
+			echo "run $((i + 1)) exited $RC:" >&2
+			sed 's/^/    | /' "$TDIR/out.$((i + 1))" >&2
+		fi
+	done
+	[ "$failed" -eq 0 ] || fail "$failed of 16 concurrent first runs failed"
+	local n
+	n=$(n_migration_files)
+	[ "$(q app "select count(*) from pginit.schema_migrations")" -eq "$n" ] || fail "history rows != $n files"
+	[ "$(q app "select count(distinct version) from pginit.schema_migrations")" -eq "$n" ] || fail "a migration recorded twice"
+	[ "$(q app "select sum(migrations_applied) from pginit.init_log where status = 'success'")" -eq "$n" ] ||
+		fail "migrations applied $(q app "select sum(migrations_applied) from pginit.init_log") times in all (want $n)"
+	[ "$(q app "select count(*) from pginit.init_log where status = 'success'")" -eq 16 ] || fail "not 16 successful runs recorded"
+}
+
+# Two replicas configured with different maintenance databases still exclude each
+# other: the lock lives in the target database.
+test_853_different_maintenance_db_exclude_each_other() {
+	copy_migrations
+	run_pginit run
+	expect_rc 0
+	q postgres "create database maint2" >/dev/null
+	printf 'select pg_sleep(6);\ncreate table slow_marker (id int);\n' >"$PGINIT_MIGRATIONS_DIR/0900_slow.sql"
+	PGINIT_MAINTENANCE_DB=postgres "$PGINIT_BIN" run >"$TDIR/out.a" 2>&1 &
+	local a=$! i
+	for i in $(seq 1 100); do
+		[ -n "$(q postgres "select 1 from pg_stat_activity where query like 'select pg_sleep(6)%'")" ] && break
+		sleep 0.05
+	done
+	[ "$i" -lt 100 ] || fail "the first run did not reach its slow migration"
+	PGINIT_MAINTENANCE_DB=maint2 PGINIT_LOCK_TIMEOUT=1 run_pginit run
+	expect_rc 10
+	grep -q 'still holds the lock' "$TDIR/out" || fail "the second run did not wait for the lock"
+	wait_rc "$a"
+	[ "$RC" = 0 ] || { sed 's/^/    | /' "$TDIR/out.a" >&2; fail "the first run exited $RC"; }
+	[ "$(q app "select count(*) from pginit.schema_migrations where name like '%slow%' and success")" -eq 1 ] || fail "slow migration not recorded once"
 }
