@@ -14,7 +14,15 @@ LIB_OBJS   := $(filter-out build/obj/main.o,$(OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 
-.PHONY: all deps test unit integration deploy-check docker demo bench lint clean help static
+# libFuzzer harnesses (tests/fuzz/): clang with the fuzzer, ASan and UBSan.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJS    := $(LIB_OBJS:build/obj/%=build/fuzz/obj/%)
+
+.PHONY: all deps test unit integration deploy-check docker demo bench lint clean help static fuzz
 
 all: build/pginit
 
@@ -28,6 +36,7 @@ help:
 	@echo "make deploy-check  deploy/kubernetes files against what pginit reads (no cluster)"
 	@echo "make docker     the docker suite: own engine, local server images, the compose stacks, the swarm stack"
 	@echo "make bench      pginit against dbmate and psql, interleaved (prints figures)"
+	@echo "make fuzz       libFuzzer harnesses, each for FUZZ_SECONDS (60; e.g. make fuzz FUZZ_SECONDS=600)"
 	@echo "make lint       shellcheck, cppcheck, include layers, function length"
 
 deps:
@@ -45,6 +54,19 @@ build/obj build/tests:
 
 build/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS) $(PGINIT_HDRS) | build/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/fuzz/obj/%.o: src/%.c $(PGINIT_HDRS) | build/fuzz/obj
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(PGINIT_HDRS) | build/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -o $@ $< $(FUZZ_OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/fuzz/obj:
+	mkdir -p $@
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
@@ -75,7 +97,7 @@ bench: build/pginit
 
 lint:
 	@scripts/install-deps.sh lint
-	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/differential/*.sh tests/unit/*.sh tests/docker/*.sh tests/docker/postgres/*.sh bench/*.sh .ci/run
+	shellcheck -x -S warning scripts/*.sh tests/*.sh tests/integration/*.sh tests/differential/*.sh tests/unit/*.sh tests/fuzz/*.sh tests/docker/*.sh tests/docker/postgres/*.sh bench/*.sh .ci/run
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --inline-suppr -Isrc src
 	scripts/check-includes.sh
 	scripts/check-function-length.sh
@@ -84,6 +106,6 @@ lint:
 # The static build has its own: static-clean (mk/static.mk); its cached
 # dependencies stay in build/static-deps (rm -rf it to rebuild them).
 clean:
-	rm -rf build/obj build/tests build/pginit
+	rm -rf build/obj build/tests build/pginit build/fuzz/obj $(FUZZ_BINS)
 
 -include mk/static.mk

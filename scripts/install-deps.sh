@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages a pginit task needs, and nothing that is already there.
-# Usage: scripts/install-deps.sh GROUP...   (build | test | static | docker | lint | bench | all)
+# Usage: scripts/install-deps.sh GROUP...   (build | test | static | fuzz | docker | lint | bench | all)
 # Idempotent: a group whose packages are all installed costs one dpkg query.
 set -euo pipefail
 
 pkgs_build="gcc make pkg-config libpq-dev libconfig-dev libssl-dev"
 pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 python3-yaml bc openssl procps locales"
 pkgs_static="musl-tools linux-libc-dev dpkg-dev file ca-certificates"
+# libFuzzer and the sanitizers' runtimes (make fuzz)
+pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_docker="docker.io docker-compose debootstrap iptables zstd ca-certificates procps iproute2"
 pkgs_lint="shellcheck cppcheck valgrind"
 # bench: GNU time for peak RSS, npm for dbmate (unless an npm is there already:
@@ -23,10 +25,11 @@ for group in "$@"; do
 	build) want="$want $pkgs_build" ;;
 	test) want="$want $pkgs_test"; dbmate=1 ;;
 	static) want="$want $pkgs_static" ;;
+	fuzz) want="$want $pkgs_fuzz" ;;
 	docker) want="$want $pkgs_docker" ;;
 	lint) want="$want $pkgs_lint" ;;
 	bench) want="$want $pkgs_bench" ;;
-	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_docker $pkgs_lint $pkgs_bench"; dbmate=1 ;;
+	all) want="$want $pkgs_build $pkgs_test $pkgs_static $pkgs_fuzz $pkgs_docker $pkgs_lint $pkgs_bench"; dbmate=1 ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

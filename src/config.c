@@ -1,12 +1,16 @@
 /* config — see config.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -16,88 +20,110 @@
 
 enum ktype { K_GROUP, K_STR, K_PATH, K_INT, K_BOOL, K_LIST, K_DURATION, K_MAP };
 
+/* What a value must be beyond its type, checked wherever it comes from (file, environment, --set). */
+enum kcheck {
+	CK_NONE,
+	CK_PORT,      /* 1..65535 */
+	CK_SECONDS,   /* connect_timeout: 0 (libpq's default) .. 3600 */
+	CK_TIMEOUT,   /* a duration of at most MAX_TIMEOUT_MS */
+	CK_NAME,      /* an SQL name: 1..63 bytes (PostgreSQL would silently cut a longer one) */
+	CK_NAMES,     /* a list of SQL names */
+	CK_SETS,      /* a list of seed set names: [A-Za-z0-9_-]+, a directory under paths.seeds */
+	CK_PGTIME,    /* a PostgreSQL time setting: "10s", "500ms", "0" */
+	CK_SSLMODE,   /* one of libpq's sslmodes */
+	CK_SECRET,    /* a secret name: a file name in the secrets directory */
+	CK_FORMAT,    /* a migrations format name */
+};
+
 struct key {
 	const char *path;   /* dotted path in the file; profile keys are relative to the profile */
 	enum ktype type;
 	size_t offset;      /* into struct config, or struct profile for profile keys */
 	const char *env;    /* PGINIT_* override, or NULL */
 	const char *doc;
+	enum kcheck check;
 };
+
+/* The longest wait_timeout/lock_timeout: a day (an init container waiting longer is stuck). */
+#define MAX_TIMEOUT_MS (86400 * 1000)
+/* The largest config file read: a config is a few KiB; this bounds parse time and memory. */
+#define CONFIG_MAX (1024 * 1024)
 
 #define C(field) offsetof(struct config, field)
 #define P(field) offsetof(struct profile, field)
 
 static const struct key global_keys[] = {
-	{"default_profile", K_STR, C(default_profile), NULL, "profile used when neither -p nor PGINIT_PROFILE is given"},
-	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables"},
-	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway"},
-	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape"},
-	{"migrations_compat_table", K_STR, C(migrations_compat_table), "PGINIT_MIGRATIONS_COMPAT_TABLE", "the old tool's table: name or schema.name (default: its own name in the first schema of the search_path)"},
-	{"migrations_run_as_admin", K_BOOL, C(migrations_run_as_admin), "PGINIT_MIGRATIONS_RUN_AS_ADMIN", "run every migration as the admin role, not the owner role (escape hatch: pg_dump output)"},
-	{"migrations_strict_transactions", K_BOOL, C(migrations_strict_transactions), "PGINIT_MIGRATIONS_STRICT_TRANSACTIONS", "only the directive takes a migration out of a transaction (no detection)"},
-	{"run_log_keep", K_INT, C(run_log_keep), "PGINIT_RUN_LOG_KEEP", "runs kept in init_log per profile, besides every failed one (0: all)"},
-	{"fleet", K_GROUP, 0, NULL, "many targets: databases or schemas (see Fleets)"},
-	{"fleet.databases", K_LIST, C(fleet_databases), "PGINIT_FLEET_DATABASES", "target databases, by name, on the connection's server"},
-	{"fleet.pattern", K_STR, C(fleet_pattern), "PGINIT_FLEET_PATTERN", "LIKE pattern over the server's databases, e.g. tenant_%"},
-	{"fleet.targets_file", K_PATH, C(fleet_targets_file), "PGINIT_FLEET_TARGETS_FILE", "file of connection strings, one target per line"},
-	{"fleet.schemas", K_LIST, C(fleet_schemas), "PGINIT_FLEET_SCHEMAS", "target schemas in connection.dbname (schema per tenant)"},
-	{"fleet.schema_pattern", K_STR, C(fleet_schema_pattern), "PGINIT_FLEET_SCHEMA_PATTERN", "LIKE pattern over the schemas of connection.dbname"},
-	{"fleet.schema_ledger", K_STR, C(fleet_schema_ledger), "PGINIT_FLEET_SCHEMA_LEDGER", "ledger schema of each schema target (${schema} replaced)"},
-	{"fleet.jobs", K_INT, C(fleet_jobs), "PGINIT_FLEET_JOBS", "targets worked on at once (-j N)"},
-	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)"},
-	{"connection", K_GROUP, 0, NULL, "the admin connection"},
-	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory"},
-	{"connection.port", K_INT, C(port), "PGINIT_PORT", "server port"},
-	{"connection.dbname", K_STR, C(dbname), "PGINIT_DBNAME", "the application database (created if missing)"},
-	{"connection.user", K_STR, C(user), "PGINIT_USER", "admin (superuser) role pginit connects as"},
-	{"connection.password_secret", K_STR, C(password_secret), "PGINIT_PASSWORD_SECRET", "secret name of the admin password"},
-	{"connection.sslmode", K_STR, C(sslmode), "PGINIT_SSLMODE", "libpq sslmode"},
-	{"connection.sslrootcert", K_PATH, C(sslrootcert), "PGINIT_SSLROOTCERT", "CA bundle for verify-ca/verify-full"},
-	{"connection.connect_timeout", K_INT, C(connect_timeout), "PGINIT_CONNECT_TIMEOUT", "seconds per connection attempt"},
-	{"connection.application_name", K_STR, C(application_name), "PGINIT_APPLICATION_NAME", "application_name shown in pg_stat_activity"},
-	{"connection.maintenance_db", K_STR, C(maintenance_db), "PGINIT_MAINTENANCE_DB", "database the admin connects to first"},
-	{"connection.target_session_attrs", K_STR, C(target_session_attrs), "PGINIT_TARGET_SESSION_ATTRS", "libpq target_session_attrs (multi-host)"},
-	{"database", K_GROUP, 0, NULL, "what bootstrap creates"},
-	{"database.create", K_BOOL, C(create_database), "PGINIT_CREATE_DATABASE", "create the database if it is missing"},
-	{"database.schemas", K_LIST, C(schemas), "PGINIT_SCHEMAS", "schemas owned by the owner role"},
-	{"database.extensions", K_LIST, C(extensions), "PGINIT_EXTENSIONS", "extensions created in schema public"},
-	{"roles", K_GROUP, 0, NULL, "the application roles"},
-	{"roles.owner", K_GROUP, 0, NULL, "NOLOGIN role owning schemas and every migrated object"},
-	{"roles.owner.name", K_STR, C(owner.name), "PGINIT_OWNER_ROLE", "owner role name (${database} is the database name)"},
-	{"roles.app", K_GROUP, 0, NULL, "LOGIN role of the application (DML only)"},
-	{"roles.app.name", K_STR, C(app.name), "PGINIT_APP_ROLE", "app role name"},
-	{"roles.app.secret", K_STR, C(app.secret), "PGINIT_APP_SECRET", "secret name of the app role's password"},
-	{"roles.readonly", K_GROUP, 0, NULL, "optional read-only role"},
-	{"roles.readonly.name", K_STR, C(readonly.name), "PGINIT_READONLY_ROLE", "read-only role name (empty: none)"},
-	{"roles.readonly.secret", K_STR, C(readonly.secret), "PGINIT_READONLY_SECRET", "secret of its password (empty: NOLOGIN)"},
-	{"roles.shared", K_BOOL, C(roles_shared), "PGINIT_ROLES_SHARED", "also manage roles pginit manages for another database"},
-	{"paths", K_GROUP, 0, NULL, "where the SQL lives"},
-	{"paths.migrations", K_PATH, C(migrations_dir), "PGINIT_MIGRATIONS_DIR", "versioned migrations directory"},
-	{"paths.seeds", K_PATH, C(seeds_dir), "PGINIT_SEEDS_DIR", "directory of seed sets (one subdirectory per set)"},
-	{"paths.initdb", K_PATH, C(initdb_dir), "PGINIT_INITDB_DIR", "superuser SQL run by bootstrap on every start"},
-	{"paths.credentials_file", K_PATH, C(credentials_file), "PGINIT_CREDENTIALS_FILE", "where a generated app password is written (mode 0600)"},
-	{"profiles", K_GROUP, 0, NULL, "one group per profile (dev, test, staging, prod)"},
-	{NULL, K_STR, 0, NULL, NULL},
+	{"default_profile", K_STR, C(default_profile), NULL, "profile used when neither -p nor PGINIT_PROFILE is given", CK_NONE},
+	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables", CK_NAME},
+	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway", CK_FORMAT},
+	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape", CK_NONE},
+	{"migrations_compat_table", K_STR, C(migrations_compat_table), "PGINIT_MIGRATIONS_COMPAT_TABLE", "the old tool's table: name or schema.name (default: its own name in the first schema of the search_path)", CK_NONE},
+	{"migrations_run_as_admin", K_BOOL, C(migrations_run_as_admin), "PGINIT_MIGRATIONS_RUN_AS_ADMIN", "run every migration as the admin role, not the owner role (escape hatch: pg_dump output)", CK_NONE},
+	{"migrations_strict_transactions", K_BOOL, C(migrations_strict_transactions), "PGINIT_MIGRATIONS_STRICT_TRANSACTIONS", "only the directive takes a migration out of a transaction (no detection)", CK_NONE},
+	{"run_log_keep", K_INT, C(run_log_keep), "PGINIT_RUN_LOG_KEEP", "runs kept in init_log per profile, besides every failed one (0: all)", CK_NONE},
+	{"fleet", K_GROUP, 0, NULL, "many targets: databases or schemas (see Fleets)", CK_NONE},
+	{"fleet.databases", K_LIST, C(fleet_databases), "PGINIT_FLEET_DATABASES", "target databases, by name, on the connection's server", CK_NONE},
+	{"fleet.pattern", K_STR, C(fleet_pattern), "PGINIT_FLEET_PATTERN", "LIKE pattern over the server's databases, e.g. tenant_%", CK_NONE},
+	{"fleet.targets_file", K_PATH, C(fleet_targets_file), "PGINIT_FLEET_TARGETS_FILE", "file of connection strings, one target per line", CK_NONE},
+	{"fleet.schemas", K_LIST, C(fleet_schemas), "PGINIT_FLEET_SCHEMAS", "target schemas in connection.dbname (schema per tenant)", CK_NONE},
+	{"fleet.schema_pattern", K_STR, C(fleet_schema_pattern), "PGINIT_FLEET_SCHEMA_PATTERN", "LIKE pattern over the schemas of connection.dbname", CK_NONE},
+	{"fleet.schema_ledger", K_STR, C(fleet_schema_ledger), "PGINIT_FLEET_SCHEMA_LEDGER", "ledger schema of each schema target (${schema} replaced)", CK_NONE},
+	{"fleet.jobs", K_INT, C(fleet_jobs), "PGINIT_FLEET_JOBS", "targets worked on at once (-j N)", CK_NONE},
+	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)", CK_NONE},
+	{"connection", K_GROUP, 0, NULL, "the admin connection", CK_NONE},
+	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory", CK_NONE},
+	{"connection.port", K_INT, C(port), "PGINIT_PORT", "server port", CK_PORT},
+	{"connection.dbname", K_STR, C(dbname), "PGINIT_DBNAME", "the application database (created if missing)", CK_NAME},
+	{"connection.user", K_STR, C(user), "PGINIT_USER", "admin (superuser) role pginit connects as", CK_NAME},
+	{"connection.password_secret", K_STR, C(password_secret), "PGINIT_PASSWORD_SECRET", "secret name of the admin password", CK_SECRET},
+	{"connection.sslmode", K_STR, C(sslmode), "PGINIT_SSLMODE", "libpq sslmode", CK_SSLMODE},
+	{"connection.sslrootcert", K_PATH, C(sslrootcert), "PGINIT_SSLROOTCERT", "CA bundle for verify-ca/verify-full", CK_NONE},
+	{"connection.connect_timeout", K_INT, C(connect_timeout), "PGINIT_CONNECT_TIMEOUT", "seconds per connection attempt", CK_SECONDS},
+	{"connection.application_name", K_STR, C(application_name), "PGINIT_APPLICATION_NAME", "application_name shown in pg_stat_activity", CK_NONE},
+	{"connection.maintenance_db", K_STR, C(maintenance_db), "PGINIT_MAINTENANCE_DB", "database the admin connects to first", CK_NAME},
+	{"connection.target_session_attrs", K_STR, C(target_session_attrs), "PGINIT_TARGET_SESSION_ATTRS", "libpq target_session_attrs (multi-host)", CK_NONE},
+	{"database", K_GROUP, 0, NULL, "what bootstrap creates", CK_NONE},
+	{"database.create", K_BOOL, C(create_database), "PGINIT_CREATE_DATABASE", "create the database if it is missing", CK_NONE},
+	{"database.schemas", K_LIST, C(schemas), "PGINIT_SCHEMAS", "schemas owned by the owner role", CK_NAMES},
+	{"database.extensions", K_LIST, C(extensions), "PGINIT_EXTENSIONS", "extensions created in schema public", CK_NAMES},
+	{"roles", K_GROUP, 0, NULL, "the application roles", CK_NONE},
+	{"roles.owner", K_GROUP, 0, NULL, "NOLOGIN role owning schemas and every migrated object", CK_NONE},
+	{"roles.owner.name", K_STR, C(owner.name), "PGINIT_OWNER_ROLE", "owner role name (${database} is the database name)", CK_NONE},
+	{"roles.app", K_GROUP, 0, NULL, "LOGIN role of the application (DML only)", CK_NONE},
+	{"roles.app.name", K_STR, C(app.name), "PGINIT_APP_ROLE", "app role name", CK_NONE},
+	{"roles.app.secret", K_STR, C(app.secret), "PGINIT_APP_SECRET", "secret name of the app role's password", CK_SECRET},
+	{"roles.readonly", K_GROUP, 0, NULL, "optional read-only role", CK_NONE},
+	{"roles.readonly.name", K_STR, C(readonly.name), "PGINIT_READONLY_ROLE", "read-only role name (empty: none)", CK_NONE},
+	{"roles.readonly.secret", K_STR, C(readonly.secret), "PGINIT_READONLY_SECRET", "secret of its password (empty: NOLOGIN)", CK_SECRET},
+	{"roles.shared", K_BOOL, C(roles_shared), "PGINIT_ROLES_SHARED", "also manage roles pginit manages for another database", CK_NONE},
+	{"paths", K_GROUP, 0, NULL, "where the SQL lives", CK_NONE},
+	{"paths.migrations", K_PATH, C(migrations_dir), "PGINIT_MIGRATIONS_DIR", "versioned migrations directory", CK_NONE},
+	{"paths.migrations_optional", K_BOOL, C(migrations_optional), "PGINIT_MIGRATIONS_OPTIONAL", "a missing migrations directory means no migrations (else it is an error)", CK_NONE},
+	{"paths.seeds", K_PATH, C(seeds_dir), "PGINIT_SEEDS_DIR", "directory of seed sets (one subdirectory per set)", CK_NONE},
+	{"paths.initdb", K_PATH, C(initdb_dir), "PGINIT_INITDB_DIR", "superuser SQL run by bootstrap on every start", CK_NONE},
+	{"paths.credentials_file", K_PATH, C(credentials_file), "PGINIT_CREDENTIALS_FILE", "where a generated app password is written (mode 0600)", CK_NONE},
+	{"profiles", K_GROUP, 0, NULL, "one group per profile (dev, test, staging, prod)", CK_NONE},
+	{NULL, K_STR, 0, NULL, NULL, CK_NONE},
 };
 
 static const struct key profile_keys[] = {
-	{"seeds", K_LIST, P(seeds), "PGINIT_SEEDS", "seed sets applied, in order"},
-	{"migrate", K_BOOL, P(migrate), "PGINIT_MIGRATE", "whether `run` applies migrations"},
-	{"wait_timeout", K_DURATION, P(wait_timeout_ms), "PGINIT_WAIT_TIMEOUT", "seconds to wait for the server"},
-	{"lock_timeout", K_DURATION, P(lock_timeout_ms), "PGINIT_LOCK_TIMEOUT", "seconds to wait for another pginit's lock"},
-	{"migration_lock_timeout", K_STR, P(migration_lock_timeout), "PGINIT_MIGRATION_LOCK_TIMEOUT", "lock_timeout set for each migration"},
-	{"migration_statement_timeout", K_STR, P(migration_statement_timeout), "PGINIT_MIGRATION_STATEMENT_TIMEOUT", "statement_timeout set for each migration"},
-	{"generate_app_password", K_BOOL, P(generate_app_password), "PGINIT_GENERATE_APP_PASSWORD", "generate a missing app password"},
-	{"allow_out_of_order", K_BOOL, P(allow_out_of_order), "PGINIT_ALLOW_OUT_OF_ORDER", "apply pending migrations older than the newest applied"},
-	{"safety", K_GROUP, 0, NULL, "the production safety check, run before anything is changed"},
-	{"safety.enabled", K_BOOL, P(safety.enabled), "PGINIT_SAFETY_ENABLED", "run the safety check (default: true in the profile named prod)"},
-	{"safety.sslmode", K_STR, P(safety.sslmode), "PGINIT_SAFETY_SSLMODE", "weakest sslmode accepted (verify-full; disable waives)"},
-	{"safety.min_password_length", K_INT, P(safety.min_password_length), "PGINIT_SAFETY_MIN_PASSWORD_LENGTH", "shortest admin/app password accepted (16; 0 waives)"},
-	{"safety.allow_known_passwords", K_BOOL, P(safety.allow_known_passwords), "PGINIT_SAFETY_ALLOW_KNOWN_PASSWORDS", "accept development and common passwords"},
-	{"safety.allow_seeds", K_BOOL, P(safety.allow_seeds), "PGINIT_SAFETY_ALLOW_SEEDS", "accept seed sets in this profile"},
-	{"safety.allow_privileged_app_role", K_BOOL, P(safety.allow_privileged_app_role), "PGINIT_SAFETY_ALLOW_PRIVILEGED_APP_ROLE", "accept an app role with CREATEDB, CREATEROLE or BYPASSRLS"},
-	{"safety.warn_trust", K_BOOL, P(safety.warn_trust), "PGINIT_SAFETY_WARN_TRUST", "warn when pg_hba.conf trusts TCP clients"},
-	{NULL, K_STR, 0, NULL, NULL},
+	{"seeds", K_LIST, P(seeds), "PGINIT_SEEDS", "seed sets applied, in order", CK_SETS},
+	{"migrate", K_BOOL, P(migrate), "PGINIT_MIGRATE", "whether `run` applies migrations", CK_NONE},
+	{"wait_timeout", K_DURATION, P(wait_timeout_ms), "PGINIT_WAIT_TIMEOUT", "seconds to wait for the server", CK_TIMEOUT},
+	{"lock_timeout", K_DURATION, P(lock_timeout_ms), "PGINIT_LOCK_TIMEOUT", "seconds to wait for another pginit's lock", CK_TIMEOUT},
+	{"migration_lock_timeout", K_STR, P(migration_lock_timeout), "PGINIT_MIGRATION_LOCK_TIMEOUT", "lock_timeout set for each migration", CK_PGTIME},
+	{"migration_statement_timeout", K_STR, P(migration_statement_timeout), "PGINIT_MIGRATION_STATEMENT_TIMEOUT", "statement_timeout set for each migration", CK_PGTIME},
+	{"generate_app_password", K_BOOL, P(generate_app_password), "PGINIT_GENERATE_APP_PASSWORD", "generate a missing app password", CK_NONE},
+	{"allow_out_of_order", K_BOOL, P(allow_out_of_order), "PGINIT_ALLOW_OUT_OF_ORDER", "apply pending migrations older than the newest applied", CK_NONE},
+	{"safety", K_GROUP, 0, NULL, "the production safety check, run before anything is changed", CK_NONE},
+	{"safety.enabled", K_BOOL, P(safety.enabled), "PGINIT_SAFETY_ENABLED", "run the safety check (default: true in the profile named prod)", CK_NONE},
+	{"safety.sslmode", K_STR, P(safety.sslmode), "PGINIT_SAFETY_SSLMODE", "weakest sslmode accepted (verify-full; disable waives)", CK_NONE},
+	{"safety.min_password_length", K_INT, P(safety.min_password_length), "PGINIT_SAFETY_MIN_PASSWORD_LENGTH", "shortest admin/app password accepted (16; 0 waives)", CK_NONE},
+	{"safety.allow_known_passwords", K_BOOL, P(safety.allow_known_passwords), "PGINIT_SAFETY_ALLOW_KNOWN_PASSWORDS", "accept development and common passwords", CK_NONE},
+	{"safety.allow_seeds", K_BOOL, P(safety.allow_seeds), "PGINIT_SAFETY_ALLOW_SEEDS", "accept seed sets in this profile", CK_NONE},
+	{"safety.allow_privileged_app_role", K_BOOL, P(safety.allow_privileged_app_role), "PGINIT_SAFETY_ALLOW_PRIVILEGED_APP_ROLE", "accept an app role with CREATEDB, CREATEROLE or BYPASSRLS", CK_NONE},
+	{"safety.warn_trust", K_BOOL, P(safety.warn_trust), "PGINIT_SAFETY_WARN_TRUST", "warn when pg_hba.conf trusts TCP clients", CK_NONE},
+	{NULL, K_STR, 0, NULL, NULL, CK_NONE},
 };
 
 static const char *const type_names[] = {"group", "string", "path", "integer", "boolean", "list of strings", "duration", "group of strings"};
@@ -129,8 +155,8 @@ static bool store_text(const struct key *k, void *base, const char *v)
 		set_string((char **)slot, v);
 		return true;
 	case K_INT:
-		if (!parse_long(v, &n) || n < 0 || n > 65535 * 1000L)
-			return false;
+		if (!parse_long(v, &n) || n < INT_MIN || n > INT_MAX)
+			return false; /* ranges are the key's check */
 		*(int *)slot = (int)n;
 		return true;
 	case K_BOOL:
@@ -154,15 +180,196 @@ static bool store_text(const struct key *k, void *base, const char *v)
 	return false;
 }
 
+/* ---- checking values */
+
+static bool is_set_name(const char *v)
+{
+	return *v && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(v);
+}
+
+/* A PostgreSQL time setting as lock_timeout/statement_timeout take it: a number, a unit (ms by default). */
+static bool is_pg_time(const char *v)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{"", 1}, {"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000},
+	};
+	const char *p = v;
+	while (*p == ' ')
+		p++;
+	size_t digits = strspn(p, "0123456789");
+	if (digits == 0)
+		return false;
+	char *end;
+	double x = strtod(p, &end); /* digits[.digits]: checked below */
+	const char *q = p + digits;
+	if (*q == '.') {
+		size_t frac = strspn(q + 1, "0123456789");
+		if (frac == 0)
+			return false;
+		q += 1 + frac;
+	}
+	if (end != q)
+		return false;
+	while (*q == ' ')
+		q++;
+	size_t ul = strcspn(q, " ");
+	const char *rest = q + ul;
+	while (*rest == ' ')
+		rest++;
+	if (*rest)
+		return false;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strlen(units[i].unit) == ul && strncmp(q, units[i].unit, ul) == 0)
+			return x * units[i].ms <= INT_MAX; /* the server's limit for both settings */
+	return false;
+}
+
+static bool name_ok(const char *v, bool empty_ok, struct buf *why)
+{
+	if (!*v && !empty_ok) {
+		buf_puts(why, "must not be empty");
+		return false;
+	}
+	if (strlen(v) > 63) {
+		buf_printf(why, "is %zu bytes long; PostgreSQL names have at most 63 (a longer one is silently cut)",
+			   strlen(v));
+		return false;
+	}
+	return true;
+}
+
+/* Whether the stored value of k in base is acceptable; why gets the reason if not. */
+static bool value_ok(const struct key *k, const void *base, struct buf *why)
+{
+	const char *slot = (const char *)base + k->offset;
+	const char *str = k->type == K_STR || k->type == K_PATH ? *(char *const *)slot : NULL;
+	const struct strlist *list = k->type == K_LIST ? (const struct strlist *)slot : NULL;
+	int num = k->type == K_INT || k->type == K_DURATION ? *(const int *)slot : 0;
+	switch (k->check) {
+	case CK_NONE:
+		return true;
+	case CK_PORT:
+		if (num >= 1 && num <= 65535)
+			return true;
+		buf_printf(why, "%d is not a port number (1 to 65535)", num);
+		return false;
+	case CK_SECONDS:
+		if (num >= 0 && num <= 3600)
+			return true;
+		buf_printf(why, "%d is not between 0 and 3600 seconds", num);
+		return false;
+	case CK_TIMEOUT:
+		if (num >= 0 && num <= MAX_TIMEOUT_MS)
+			return true;
+		buf_printf(why, "%d ms is not between 0 and %d seconds", num, MAX_TIMEOUT_MS / 1000);
+		return false;
+	case CK_NAME:
+		return name_ok(str, false, why);
+	case CK_NAMES:
+		for (int i = 0; i < list->n; i++) {
+			struct buf b = {0};
+			if (!name_ok(list->items[i], false, &b)) {
+				buf_printf(why, "item %d '%.63s' %s", i + 1, list->items[i], b.data);
+				buf_free(&b);
+				return false;
+			}
+		}
+		return true;
+	case CK_SETS:
+		for (int i = 0; i < list->n; i++)
+			if (!is_set_name(list->items[i])) {
+				buf_printf(why, "'%.80s' is not a seed set name (letters, digits, '_' and '-' only)",
+					   list->items[i]);
+				return false;
+			}
+		return true;
+	case CK_PGTIME:
+		if (is_pg_time(str))
+			return true;
+		buf_printf(why, "'%.80s' is not a PostgreSQL time value", str);
+		return false;
+	case CK_SSLMODE: {
+		static const char *const modes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+		for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+			if (strcmp(str, modes[i]) == 0)
+				return true;
+		buf_printf(why, "'%.40s' is not a libpq sslmode", str);
+		return false;
+	}
+	case CK_FORMAT: {
+		static const char *const formats[] = {"auto", "native", "golang-migrate", "dbmate", "goose", "flyway"};
+		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+			if (strcmp(str, formats[i]) == 0)
+				return true;
+		buf_printf(why, "'%.40s' is not one of auto, native, golang-migrate, dbmate, goose, flyway", str);
+		return false;
+	}
+	case CK_SECRET:
+		if (!strchr(str, '/') && strcmp(str, ".") != 0 && strcmp(str, "..") != 0 && strlen(str) < 100)
+			return true;
+		buf_printf(why, "'%.100s' is not a secret name", str);
+		return false;
+	}
+	return true;
+}
+
+static const char *check_hint(enum kcheck c)
+{
+	switch (c) {
+	case CK_PORT: return "the server's port, usually 5432";
+	case CK_SECONDS: return "seconds per connection attempt; 0 lets wait_timeout bound each attempt";
+	case CK_TIMEOUT: return "seconds (30, 2.5) or \"1500ms\", \"2s\", \"1m\"; at most a day";
+	case CK_NAME: return "give a name of 1 to 63 bytes";
+	case CK_NAMES: return "each item is a name of 1 to 63 bytes";
+	case CK_SETS: return "a seed set is a directory directly under paths.seeds, named by its plain name";
+	case CK_PGTIME: return "a number with a unit as PostgreSQL takes it: \"500ms\", \"10s\", \"5min\", \"1h\"; \"0\" for no limit";
+	case CK_SSLMODE: return "one of disable, allow, prefer, require, verify-ca, verify-full";
+	case CK_SECRET: return "a secret name is a file name in the secrets directory (and NAME, NAME_FILE in the environment)";
+	case CK_FORMAT: return "auto detects the format from the file names and markers";
+	case CK_NONE: break;
+	}
+	return NULL;
+}
+
+/*
+ * Check the value just stored; log the failure once, naming where it came
+ * from: at (file:line) when from the file, else the variable or option in src.
+ */
+static bool checked(const struct key *k, const void *base, const struct log_where *at, const char *src,
+		    const char *prefix)
+{
+	struct buf why = {0};
+	bool ok = value_ok(k, base, &why);
+	if (!ok) {
+		if (at)
+			log_error_at(at, "invalid %s%s: %s", prefix, k->path, why.data);
+		else
+			log_error("%s: invalid %s%s: %s", src, prefix, k->path, why.data);
+		log_hint("%s", check_hint(k->check));
+	}
+	buf_free(&why);
+	return ok;
+}
+
 struct loader {
 	struct config *cfg;
 	const char *file;
+	char prefix[128]; /* "profiles.NAME." while a profile is read, for messages */
 };
 
 static bool bad_type(struct loader *L, config_setting_t *s, const char *path, const struct key *k)
 {
 	log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
 		     "key '%s' must be a %s", path, type_names[k->type]);
+	static const char *const examples[] = {
+		"a group: %s = { ... };", "a string in double quotes: %s = \"...\";", "a path in double quotes: %s = \"dir\";",
+		"a number without quotes: %s = 5432;", "true or false: %s = true;", "a list: %s = [ \"a\", \"b\" ];",
+		"seconds or a string with a unit: %s = 30; or %s = \"1500ms\";", "a group of strings: %s = { name = \"value\"; };"};
+	const char *leaf = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+	struct buf b = {0};
+	buf_printf(&b, examples[k->type], leaf, leaf);
+	log_hint("write it as %s", b.data);
+	buf_free(&b);
 	return false;
 }
 
@@ -186,7 +393,14 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 	case K_INT:
 		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
 			return bad_type(L, s, path, k);
-		*(int *)slot = (int)config_setting_get_int64(s);
+		long long v = config_setting_get_int64(s);
+		if (v < INT_MIN || v > INT_MAX) { /* 2^32+5432 must not become 5432 */
+			log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
+				     "invalid %s: %lld is out of range", path, v);
+			log_hint("%s", check_hint(k->check) ? check_hint(k->check) : k->doc);
+			return false;
+		}
+		*(int *)slot = (int)v;
 		return true;
 	case K_BOOL:
 		if (t != CONFIG_TYPE_BOOL)
@@ -232,6 +446,7 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 				log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(e)},
 					     "%s.%s must be a string", path, config_setting_name(e));
+				log_hint("placeholder values are strings: %s = \"...\";", config_setting_name(e));
 				return false;
 			}
 			strlist_add(names, config_setting_name(e));
@@ -276,7 +491,8 @@ static bool walk(struct loader *L, config_setting_t *group, const char *prefix, 
 		} else if (!store_setting(L, s, path, k, base)) {
 			ok = false;
 		} else if (k->type != K_GROUP) {
-			ok = true;
+			ok = checked(k, base, &(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
+				     NULL, table == profile_keys ? L->prefix : "");
 		} else if (table == global_keys && strcmp(path, "profiles") == 0) {
 			ok = load_profiles(L, s);
 		} else {
@@ -316,11 +532,13 @@ static bool load_profiles(struct loader *L, config_setting_t *group)
 		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
 			log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
 				     "profile '%s' must be a group: %s = { ... };", name, name);
+			log_hint("profiles = { %s = { seeds = [ ... ]; migrate = true; }; };", name);
 			return false;
 		}
 		cfg->profiles = xrealloc(cfg->profiles, sizeof(struct profile) * (size_t)(cfg->n_profiles + 1));
 		struct profile *p = &cfg->profiles[cfg->n_profiles++];
 		profile_defaults(p, name);
+		snprintf(L->prefix, sizeof L->prefix, "profiles.%.100s.", name);
 		if (!walk(L, s, "", profile_keys, p))
 			return false;
 	}
@@ -382,10 +600,14 @@ static enum rc apply_libpq_env(struct config *cfg)
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		const char *v = getenv(map[i].var);
-		if (v && *v && !store_text(find_key(global_keys, map[i].key), cfg, v)) {
-			log_error("%s: invalid value '%s'", map[i].var, v);
+		const struct key *k = find_key(global_keys, map[i].key);
+		if (v && *v && !store_text(k, cfg, v)) {
+			log_error("%s: invalid value '%.80s'", map[i].var, v);
+			log_hint("%s sets %s: %s", map[i].var, k->path, check_hint(k->check) ? check_hint(k->check) : k->doc);
 			return RC_CONFIG;
 		}
+		if (v && *v && !checked(k, cfg, NULL, map[i].var, ""))
+			return RC_CONFIG;
 	}
 	return RC_OK;
 }
@@ -419,12 +641,17 @@ static enum rc apply_database_url(struct config *cfg)
 			cfg->password = xstrdup(vals.items[i]);
 			continue;
 		}
-		for (size_t j = 0; j < sizeof map / sizeof map[0]; j++)
-			if (strcmp(keys.items[i], map[j].kw) == 0 &&
-			    !store_text(find_key(global_keys, map[j].key), cfg, vals.items[i])) {
+		for (size_t j = 0; j < sizeof map / sizeof map[0]; j++) {
+			if (strcmp(keys.items[i], map[j].kw) != 0)
+				continue;
+			const struct key *k = find_key(global_keys, map[j].key);
+			if (!store_text(k, cfg, vals.items[i])) {
 				log_error("DATABASE_URL: invalid %s", map[j].kw);
 				rc = RC_CONFIG;
+			} else if (!checked(k, cfg, NULL, "DATABASE_URL", "")) {
+				rc = RC_CONFIG;
 			}
+		}
 	}
 	for (int i = 0; i < vals.n; i++)
 		wipe(vals.items[i], strlen(vals.items[i]));
@@ -445,8 +672,11 @@ static enum rc apply_postgres_env(struct config *cfg)
 		if (st == SECRET_ERROR)
 			return RC_SECRET;
 		if (st == SECRET_OK) {
-			store_text(find_key(global_keys, map[i].key), cfg, v);
+			const struct key *k = find_key(global_keys, map[i].key);
+			store_text(k, cfg, v);
 			free(v);
+			if (!checked(k, cfg, NULL, map[i].var, ""))
+				return RC_CONFIG;
 		}
 	}
 	return RC_OK;
@@ -459,9 +689,12 @@ static enum rc apply_pginit_env(const struct key *table, void *base)
 		if (!v)
 			continue;
 		if (!store_text(k, base, v)) {
-			log_error("%s: invalid value '%s' for %s (a %s)", k->env, v, k->path, type_names[k->type]);
+			log_error("%s: invalid value '%.80s' for %s (a %s)", k->env, v, k->path, type_names[k->type]);
+			log_hint("%s: %s", k->path, check_hint(k->check) ? check_hint(k->check) : k->doc);
 			return RC_CONFIG;
 		}
+		if (!checked(k, base, NULL, k->env, ""))
+			return RC_CONFIG;
 	}
 	return RC_OK;
 }
@@ -488,6 +721,10 @@ static enum rc apply_sets(struct config *cfg, bool profile_pass)
 		} else if (pk && profile_pass && !store_text(pk, cfg->profile, eq + 1)) {
 			log_error("--set %s: invalid value for a %s", s, type_names[pk->type]);
 			rc = RC_USAGE;
+		} else if (gk && !profile_pass && !checked(gk, cfg, NULL, "--set", "")) {
+			rc = RC_CONFIG; /* a well-formed option with a value the configuration refuses */
+		} else if (pk && profile_pass && !checked(pk, cfg->profile, NULL, "--set", "")) {
+			rc = RC_CONFIG;
 		}
 		free(path);
 		if (rc != RC_OK)
@@ -514,6 +751,114 @@ static enum rc load_admin_password(struct config *cfg)
 	if (pg && *pg)
 		cfg->password = xstrdup(pg);
 	return RC_OK; /* else libpq may still find ~/.pgpass */
+}
+
+/*
+ * The file's text, ready for libconfig: at most CONFIG_MAX bytes, a UTF-8
+ * BOM dropped, a final newline added (libconfig's scanner rejects a last
+ * `# comment` without one). Parsing from memory also keeps libconfig's flex
+ * scanner linear: reading from a FILE it rescans a long token at every 8 KiB
+ * refill (a 10 MB comment line took 49 s). NULL (logged) on failure.
+ */
+static char *read_config_text(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		log_error("unable to read config file %s: %s", path, strerror(errno));
+		log_hint("pass -c FILE or set PGINIT_CONFIG");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		log_error("unable to read config file %s: it is a directory", path);
+		log_hint("pass the file itself: -c %s/pginit.conf", path);
+		return NULL;
+	}
+	struct buf b = {0};
+	char chunk[8192];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("unable to read config file %s: %s", path, strerror(errno));
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		buf_add(&b, chunk, (size_t)n);
+		if (b.len > CONFIG_MAX) {
+			log_error("unable to read config file %s: larger than %d KiB", path, CONFIG_MAX / 1024);
+			log_hint("a pginit.conf is a few KiB; is -c pointing at the right file?");
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	close(fd);
+	if (memchr(b.data ? b.data : "", '\0', b.len)) {
+		log_error("unable to read config file %s: it contains a NUL byte", path);
+		log_hint("save it as a UTF-8 text file");
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.len >= 3 && memcmp(b.data, "\xEF\xBB\xBF", 3) == 0)
+		memmove(b.data, b.data + 3, (b.len -= 3) + 1);
+	if (b.len == 0 || b.data[b.len - 1] != '\n')
+		buf_putc(&b, '\n');
+	return buf_steal(&b);
+}
+
+/*
+ * libconfig 1.5 stores a decimal literal too large for 32 bits without an
+ * L suffix cut to 32 bits (port = 4294972728 became 5432): find such
+ * literals in the text first (outside strings and comments). false: logged.
+ */
+static bool check_int_literals(const char *path, const char *text)
+{
+	int line = 1;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n') {
+			line++;
+		} else if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				else if (*p == '\n')
+					line++;
+			}
+			if (!*p)
+				break;
+		} else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+			while (p[1] && p[1] != '\n')
+				p++;
+		} else if (*p == '/' && p[1] == '*') {
+			for (p += 2; *p && !(*p == '*' && p[1] == '/'); p++)
+				if (*p == '\n')
+					line++;
+			if (!*p)
+				break;
+			p++;
+		} else if (isdigit((unsigned char)*p) && (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
+			const char *q = p;
+			while (isdigit((unsigned char)*q))
+				q++;
+			bool plain = *q != '.' && *q != 'e' && *q != 'E' && *q != 'L' && *q != 'x' && *q != 'X' && !isalpha((unsigned char)*q);
+			if (plain && (q - p > 10 || (q - p == 10 && strncmp(p, "2147483647", 10) > 0))) {
+				log_error_at(&(struct log_where){.file = path, .line = line},
+					     "integer %.*s is out of range", (int)(q - p > 30 ? 30 : q - p), p);
+				log_hint("libconfig would silently cut it to 32 bits; give a value in the key's range");
+				return false;
+			}
+			p = q - 1;
+		}
+	}
+	return true;
 }
 
 /* ---- roles and the ledger schema: checked once everything is merged */
@@ -616,6 +961,25 @@ static enum rc check_ledger_schema(const struct config *cfg)
 
 /* ---- public */
 
+enum rc config_check_paths(const struct config *cfg)
+{
+	struct stat st;
+	if (stat(cfg->migrations_dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return RC_OK;
+	if (stat(cfg->migrations_dir, &st) == 0) {
+		log_error("migrations directory %s is not a directory", cfg->migrations_dir);
+		log_hint("set paths.migrations (PGINIT_MIGRATIONS_DIR) to the directory holding the migration files");
+		return RC_CONFIG;
+	}
+	if (errno == ENOENT && cfg->migrations_optional)
+		return RC_OK; /* migrate_discover warns */
+	log_error("unable to read migrations directory %s: %s", cfg->migrations_dir, strerror(errno));
+	if (errno == ENOENT)
+		log_hint("check paths.migrations (PGINIT_MIGRATIONS_DIR); if this deployment has no migrations, "
+			 "set paths.migrations_optional = true (PGINIT_MIGRATIONS_OPTIONAL=true)");
+	return RC_CONFIG;
+}
+
 struct config *config_load(const char *path, const struct strlist *sets, enum rc *rc)
 {
 	struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -629,17 +993,26 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 	config_t lc;
 	config_init(&lc);
 	*rc = RC_CONFIG;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		log_error("unable to read config file %s: %s", path, strerror(errno));
-		log_hint("pass -c FILE or set PGINIT_CONFIG");
+	char *text = read_config_text(path);
+	if (!text)
+		goto fail;
+	if (!check_int_literals(path, text)) {
+		free(text);
 		goto fail;
 	}
-	int ok = config_read(&lc, f);
-	fclose(f);
+	int ok = config_read_string(&lc, text);
+	free(text);
 	if (!ok) {
 		log_error_at(&(struct log_where){.file = path, .line = config_error_line(&lc)},
 			     "%s", config_error_text(&lc));
+		const char *t = config_error_text(&lc);
+		if (t && strstr(t, "include"))
+			log_hint("an @include path is relative to the working directory; check that the file exists");
+		else if (t && strstr(t, "duplicate"))
+			log_hint("each key appears once in its group; remove one of them");
+		else
+			log_hint("libconfig syntax: key = value; strings in double quotes, groups in { }, lists in [ ], "
+				 "each setting ending in ';'");
 		goto fail;
 	}
 	struct loader L = {.cfg = cfg, .file = path};

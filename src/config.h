@@ -7,7 +7,10 @@
  *
  * Every key is declared once, as data, in config.c (path, type, environment
  * variable, description); `pginit help config` prints that table. Unknown keys
- * and wrong types are errors naming file:line (or the variable). Relative
+ * and wrong types are errors naming file:line (or the variable), and so are
+ * values out of their key's range (ports, timeouts, names of 1..63 bytes,
+ * seed set names, PostgreSQL time values): exit 3 before anything connects.
+ * The file is read whole (at most 1 MiB; a UTF-8 BOM is skipped). Relative
  * paths in the file are relative to the file's directory; in the environment
  * or on the command line, to the working directory.
  *
@@ -99,6 +102,7 @@ struct config {
 	char *migrations_compat_table; /* the old tool's table ("name" or "schema.name"), or NULL */
 	bool migrations_run_as_admin; /* escape hatch: migrations without SET ROLE owner */
 	bool migrations_strict_transactions; /* no detection of files that run outside a transaction */
+	bool migrations_optional; /* a missing migrations directory is no error */
 	struct kv placeholders;  /* the placeholders group: ${name} values */
 	int run_log_keep;        /* init_log retention: the newest N runs per profile (0: all) */
 
@@ -133,6 +137,13 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 /* Select the profile (NULL: the config's default_profile); applies the
  * profile's PGINIT_* and --set overrides. RC_CONFIG with the list on failure. */
 enum rc config_select_profile(struct config *cfg, const char *name);
+
+/*
+ * The paths a run needs that can be checked before connecting: the
+ * migrations directory must exist (unless paths.migrations_optional).
+ * RC_CONFIG, logged, when it does not.
+ */
+enum rc config_check_paths(const struct config *cfg);
 
 void config_free(struct config *cfg);
 

@@ -106,6 +106,8 @@ static enum rc run_command(struct global *g, struct ctx *ctx)
 		return rc;
 	rc = config_select_profile(ctx->cfg, profile);
 	if (rc == RC_OK)
+		rc = config_check_paths(ctx->cfg);
+	if (rc == RC_OK)
 		rc = command_prepare(ctx);
 	if (rc == RC_OK && (ctx->cmd->options & OPT_FLEET) && fleet_configured(ctx->cfg))
 		rc = cmd_fleet(ctx);

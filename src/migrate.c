@@ -45,28 +45,54 @@ static const struct ledger_migration **match_history(const struct migration_set 
 	return match;
 }
 
+/*
+ * Applied versions without a file: counted into out->n_missing; strict, one
+ * error for all of them (one root cause, one error: a whole history without
+ * files is a wrong directory, not n lost files). False if strict and any.
+ */
+static bool count_missing(const struct migration_set *set, const struct ledger_migration *history, int n_history,
+			  bool strict, struct plan *out)
+{
+	struct buf gone = {0};
+	for (int h = 0; h < n_history; h++) {
+		const struct ledger_migration *m = &history[h];
+		if (!m->success || m->repeatable || migrate_set_find(set, m->version, false))
+			continue;
+		if (++out->n_missing <= 3)
+			buf_printf(&gone, "%s%s (%s, applied %s)", out->n_missing > 1 ? ", " : "", m->version, m->name,
+				   m->applied_at);
+	}
+	if (!strict || !out->n_missing) {
+		buf_free(&gone);
+		return true;
+	}
+	if (out->n_missing > 3)
+		buf_printf(&gone, " and %d more", out->n_missing - 3);
+	log_error("%d applied migration%s %s no file in the migrations directory: %s", out->n_missing,
+		  out->n_missing == 1 ? "" : "s", out->n_missing == 1 ? "has" : "have", gone.data);
+	if (out->n_missing > 1 && out->n_missing >= set->n)
+		log_hint("is paths.migrations (or migrations_format) the one this database was migrated from? "
+			 "applied migrations must stay in the directory");
+	else
+		log_hint("restore the file%s; applied migrations must stay (undo them with a new migration)",
+			 out->n_missing == 1 ? "" : "s");
+	buf_free(&gone);
+	return false;
+}
+
 bool migrate_plan(const struct migration_set *set, const struct ledger_migration *history, int n_history,
 		  bool allow_out_of_order, bool strict, struct plan *out)
 {
 	memset(out, 0, sizeof *out);
 	out->pending = xcalloc((size_t)set->n + 1, sizeof(int));
 	out->state = xcalloc((size_t)set->n + 1, sizeof(enum mstate));
-	bool ok = true;
+	bool ok = count_missing(set, history, n_history, strict, out);
 	const char *newest = NULL;
 
 	for (int h = 0; h < n_history; h++) {
 		const struct ledger_migration *m = &history[h];
 		if (m->success && !m->repeatable && (!newest || migrate_version_cmp(m->version, newest) > 0))
 			newest = m->version;
-		if (!migrate_set_find(set, m->version, m->repeatable) && m->success && !m->repeatable) {
-			out->n_missing++;
-			if (strict) {
-				log_error("migration %s (%s) was applied on %s but its file is gone from the migrations directory",
-					  m->version, m->name, m->applied_at);
-				log_hint("restore the file; applied migrations must stay (undo them with a new migration)");
-				ok = false;
-			}
-		}
 	}
 	const struct ledger_migration **match = match_history(set, history, n_history);
 	for (int i = 0; i < set->n; i++) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "sig.h"
@@ -68,7 +69,15 @@ static bool has_suffix(const char *name, const char *suffix)
 	return suffix && strlen(name) > strlen(suffix) && str_ends_with(name, suffix);
 }
 
-bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing)
+/* The suffix in another case ("0009_x.SQL"): a file meant to be read that would be skipped. */
+static bool has_suffix_other_case(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = suffix ? strlen(suffix) : 0;
+	return suffix && n > m && strcasecmp(name + n - m, suffix) == 0 && strcmp(name + n - m, suffix) != 0;
+}
+
+static bool list_files(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing,
+		       bool warn)
 {
 	if (missing)
 		*missing = false;
@@ -84,19 +93,251 @@ bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, s
 	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if ((has_suffix(e->d_name, suffix) || has_suffix(e->d_name, suffix2)) && e->d_name[0] != '.')
+		if (e->d_name[0] == '.')
+			continue;
+		if (has_suffix(e->d_name, suffix) || has_suffix(e->d_name, suffix2))
 			strlist_add_owned(out, path_join(dir, e->d_name));
+		else if (warn && (has_suffix_other_case(e->d_name, suffix) || has_suffix_other_case(e->d_name, suffix2)))
+			log_warn("%s/%s is skipped: only files ending in %s%s%s (lower case) are read", dir, e->d_name,
+				 suffix, suffix2 ? " or " : "", suffix2 ? suffix2 : "");
 	}
 	closedir(d);
-	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined */
+	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined: an empty directory has no array yet */
 		qsort(out->items, (size_t)out->n, sizeof(char *), by_name);
 	return true;
+}
+
+bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing)
+{
+	return list_files(dir, suffix, suffix2, out, missing, true);
+}
+
+/* ---- bytes: NUL, UTF-8, a declared encoding */
+
+/*
+ * PostgreSQL's client encodings that a file may declare, compared as the
+ * server does (case and non-alphanumerics ignored). Left out on purpose: the
+ * ones whose multi-byte characters can contain the bytes of ' " ; \ (SJIS,
+ * BIG5, GBK, UHC, GB18030, JOHAB, SHIFT_JIS_2004): pginit splits a file into
+ * statements before the server sees it, and it would split them wrongly.
+ */
+static const char *const encodings[] = {
+	"UTF8", "SQL_ASCII", "LATIN1", "LATIN2", "LATIN3", "LATIN4", "LATIN5", "LATIN6", "LATIN7", "LATIN8",
+	"LATIN9", "LATIN10", "ISO_8859_5", "ISO_8859_6", "ISO_8859_7", "ISO_8859_8", "ISO88591", "ISO885915",
+	"WIN866", "WIN874", "WIN1250", "WIN1251", "WIN1252", "WIN1253", "WIN1254", "WIN1255", "WIN1256",
+	"WIN1257", "WIN1258", "KOI8R", "KOI8U", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004",
+	"MULE_INTERNAL", "UNICODE", NULL,
+};
+
+/* Lower-case alphanumerics only, as PostgreSQL compares encoding names. */
+static void clean_encoding(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 1 < outsz; i++)
+		if (isalnum((unsigned char)s[i]))
+			out[k++] = (char)tolower((unsigned char)s[i]);
+	out[k] = '\0';
+}
+
+static const char *known_encoding(const char *name, size_t n)
+{
+	char want[40], have[40];
+	if (n == 0 || n >= 32)
+		return NULL;
+	clean_encoding(name, n, want, sizeof want);
+	for (int i = 0; encodings[i]; i++) {
+		clean_encoding(encodings[i], strlen(encodings[i]), have, sizeof have);
+		if (strcmp(want, have) == 0)
+			return encodings[i];
+	}
+	return NULL;
+}
+
+static bool is_utf8_name(const char *enc)
+{
+	return !enc || strcmp(enc, "UTF8") == 0 || strcmp(enc, "UNICODE") == 0;
+}
+
+/* 1-based line and byte column of offset off. */
+static void where_is(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	size_t bol = 0;
+	for (size_t i = 0; i < off; i++)
+		if (text[i] == '\n') {
+			(*line)++;
+			bol = i + 1;
+		}
+	*col = (int)(off - bol) + 1;
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, surrogates or > U+10FFFF); 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/*
+ * The encoding a file declares with `-- pginit:encoding NAME` among its first
+ * comment lines (section markers such as `-- +goose Up` are comments too).
+ * *enc: the canonical name, or NULL when none is declared. false (logged): an
+ * unknown or unsupported name.
+ */
+static bool declared_encoding(const char *path, const char *text, size_t len, const char **enc)
+{
+	*enc = NULL;
+	const char *p = text, *end = text + len;
+	int line = 1;
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *q = p;
+		while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q != eol) {
+			if (eol - q < 2 || q[0] != '-' || q[1] != '-')
+				break; /* the first statement */
+			q += 2;
+			while (q < eol && *q == ' ')
+				q++;
+			if (eol - q >= 16 && strncmp(q, "pginit:encoding", 15) == 0 && (q[15] == ' ' || q[15] == '\t')) {
+				const char *w = q + 16;
+				while (w < eol && (*w == ' ' || *w == '\t'))
+					w++;
+				size_t n = (size_t)(eol - w);
+				while (n && (w[n - 1] == ' ' || w[n - 1] == '\r' || w[n - 1] == '\t'))
+					n--;
+				*enc = known_encoding(w, n);
+				if (!*enc) {
+					log_error_at(&(struct log_where){.file = path, .line = line},
+						     "unknown or unsupported encoding '%.*s'", (int)(n > 40 ? 40 : n), w);
+					log_hint("name a PostgreSQL client encoding such as UTF8, LATIN1, WIN1252 or EUC_JP "
+						 "(SJIS, BIG5, GBK, UHC, GB18030 and JOHAB are not supported: convert the file to UTF-8)");
+					return false;
+				}
+				return true;
+			}
+		}
+		p = eol + 1;
+		line++;
+	}
+	return true;
+}
+
+bool script_check_text(const char *path, const char *text, size_t len, const char **encoding)
+{
+	const char *enc = NULL;
+	const char *nul = memchr(text, '\0', len);
+	int line, col;
+	if (nul) {
+		where_is(text, (size_t)(nul - text), &line, &col);
+		log_error_at(&(struct log_where){.file = path, .line = line, .col = col}, "a NUL byte in the file");
+		if (len >= 2 && ((unsigned char)text[0] == 0xFF || (unsigned char)text[0] == 0xFE))
+			log_hint("the file looks like UTF-16: save it as UTF-8");
+		else
+			log_hint("a NUL byte would silently cut the statement short; remove it (is this a text file?)");
+		return false;
+	}
+	if (!declared_encoding(path, text, len, &enc))
+		return false;
+	if (encoding)
+		*encoding = enc;
+	if (!is_utf8_name(enc))
+		return true; /* the server converts it; any byte but NUL is fine here */
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq((const unsigned char *)text + i, len - i);
+		if (n == 0) {
+			where_is(text, i, &line, &col);
+			log_error_at(&(struct log_where){.file = path, .line = line, .col = col},
+				     "invalid UTF-8 (byte 0x%02X)", (unsigned char)text[i]);
+			log_hint("save the file as UTF-8, or declare its encoding on one of its first lines, "
+				 "e.g. '-- pginit:encoding LATIN1'");
+			return false;
+		}
+		i += n;
+	}
+	return true;
+}
+
+static bool check_file(const char *path)
+{
+	char *text;
+	size_t len;
+	if (!read_file(path, &text, &len)) {
+		log_error("unable to read %s: %s", path, strerror(errno));
+		return false;
+	}
+	bool ok = script_check_text(path, text, len, NULL);
+	free(text);
+	return ok;
+}
+
+/* Every file of dir with one of the suffixes; a missing directory is not this check's business. */
+static bool check_dir(const char *dir, const char *suffix, const char *suffix2, int *bad)
+{
+	struct strlist files = {0};
+	bool missing, ok = list_files(dir, suffix, suffix2, &files, &missing, false);
+	for (int i = 0; ok && i < files.n; i++)
+		if (!check_file(files.items[i]))
+			(*bad)++;
+	strlist_free(&files);
+	return ok;
+}
+
+bool script_preflight(const char *migrations_dir, const char *initdb_dir, const char *seeds_dir,
+		      const struct strlist *seed_sets)
+{
+	int bad = 0;
+	bool ok = true;
+	if (initdb_dir)
+		ok = check_dir(initdb_dir, ".sql", NULL, &bad) && ok;
+	if (migrations_dir)
+		ok = check_dir(migrations_dir, ".sql", NULL, &bad) && ok;
+	for (int i = 0; seeds_dir && seed_sets && i < seed_sets->n; i++) {
+		char *dir = path_join(seeds_dir, seed_sets->items[i]);
+		ok = check_dir(dir, ".sql", ".csv", &bad) && ok;
+		free(dir);
+	}
+	if (bad)
+		log_hint("nothing was run: %s above cannot be sent as %s", bad == 1 ? "the file" : "the files",
+			 bad == 1 ? "it is" : "they are");
+	return ok && bad == 0;
 }
 
 /* Directives live in the comment lines above the first statement. */
 static bool parse_directives(struct script *s, const char *p, const char *end, int line)
 {
-	/* Skip a UTF-8 BOM, as the checksum and the splitter do, or line 1 would hide its directive. */
+	/* Skip a UTF-8 BOM, as the checksum and the splitter do, or line 1 would hide its directive.
+	 * (Check the bytes left, not the file's length: a part may end right here.) */
 	p += utf8_bom_len(p, (size_t)(end - p));
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -119,10 +360,22 @@ static bool parse_directives(struct script *s, const char *p, const char *end, i
 					s->no_transaction = true;
 				} else if (n == 12 && strncmp(w, "run-as admin", 12) == 0) {
 					s->run_as_admin = true;
+				} else if (n > 9 && strncmp(w, "encoding", 8) == 0 && (w[8] == ' ' || w[8] == '\t')) {
+					/* Read for the whole file by script_check_text; here it must be that one. */
+					const char *v = w + 9;
+					while (v < w + n && (*v == ' ' || *v == '\t'))
+						v++;
+					const char *enc = known_encoding(v, (size_t)(w + n - v));
+					if (!enc || !s->encoding || strcmp(enc, s->encoding) != 0) {
+						log_error_at(&(struct log_where){.file = s->path, .line = line},
+							     "'-- pginit:encoding' must be on one of the file's first comment lines");
+						log_hint("move it to the top of the file: it applies to the whole file");
+						return false;
+					}
 				} else {
 					log_error_at(&(struct log_where){.file = s->path, .line = line},
 						     "unknown directive '-- pginit:%.*s'", (int)n, w);
-					log_hint("known directives: -- pginit:no-transaction, -- pginit:run-as admin");
+					log_hint("known directives: -- pginit:no-transaction, -- pginit:run-as admin, -- pginit:encoding NAME");
 					return false;
 				}
 			}
@@ -335,20 +588,39 @@ bool script_load(const char *path, const struct kv *vars, struct script *s)
 
 bool script_load_part(const char *path, const struct script_part *part, const struct kv *vars, struct script *s)
 {
-	memset(s, 0, sizeof *s);
-	s->path = xstrdup(path);
-	s->name = xstrdup(path_base(path));
-	if (!read_file(path, &s->text, &s->len)) {
+	char *text;
+	size_t len;
+	if (!read_file(path, &text, &len)) {
+		memset(s, 0, sizeof *s);
+		s->path = xstrdup(path);
+		s->name = xstrdup(path_base(path));
 		log_error("unable to read %s: %s", path, strerror(errno));
 		return false;
 	}
+	return script_load_text(path, text, len, part, vars, s);
+}
+
+bool script_load_text(const char *path, char *text, size_t len, const struct script_part *part,
+		      const struct kv *vars, struct script *s)
+{
+	memset(s, 0, sizeof *s);
+	s->path = xstrdup(path);
+	s->name = xstrdup(path_base(path));
+	s->text = text;
+	s->len = len;
 	script_checksum(s->text, s->len, s->checksum);
+	/* The whole file, whichever part runs: a NUL or a broken byte anywhere means a damaged file. */
+	const char *enc = NULL;
+	if (!script_check_text(path, s->text, s->len, &enc))
+		return false;
+	s->encoding = enc;
 	struct script_part whole = {.offset = 0, .len = s->len, .line = 1};
 	if (!part)
 		part = &whole;
-	if (part->len == (size_t)-1 || part->offset + part->len > s->len) { /* to the end of the file */
+	if (part->len == (size_t)-1 || part->offset > s->len || part->offset + part->len > s->len) { /* to the end */
 		whole = *part;
-		whole.len = part->offset <= s->len ? s->len - part->offset : 0;
+		whole.offset = part->offset <= s->len ? part->offset : s->len;
+		whole.len = s->len - whole.offset;
 		part = &whole;
 	}
 	s->no_transaction = part->no_transaction;
@@ -408,6 +680,9 @@ void script_free(struct script *s)
 	memset(s, 0, sizeof *s);
 }
 
+static bool script_exec_statements(struct db *db, const struct script *s, const struct script_steps *steps,
+				   long *rows, char **errmsg);
+
 /* Our advice for the errors people meet most in migrations. */
 static const char *hint_for(const char *sqlstate)
 {
@@ -458,6 +733,22 @@ void script_prefix_checksum(const struct script *s, int upto, char out[65])
 	out[64] = '\0';
 }
 
+/* A file in another encoding: the server converts it (SET is undone by a rollback, RESET ends it otherwise). */
+static bool set_encoding(struct db *db, const struct script *s, char **errmsg)
+{
+	char *sql = xasprintf("SET client_encoding TO '%s'", s->encoding);
+	struct db_error err = {0};
+	bool ok = db_exec(db, sql, NULL, &err);
+	if (!ok) {
+		log_error_at(&(struct log_where){.file = s->path, .line = 1, .sqlstate = err.sqlstate},
+			     "unable to set client_encoding %s: %s", s->encoding, err.message);
+		*errmsg = xasprintf("%s:1: unable to set client_encoding %s", s->path, s->encoding);
+	}
+	db_error_clear(&err);
+	free(sql);
+	return ok;
+}
+
 bool script_exec(struct db *db, const struct script *s, long *rows, char **errmsg)
 {
 	struct script_steps all = {.from = s->first};
@@ -468,6 +759,21 @@ bool script_exec_steps(struct db *db, const struct script *s, const struct scrip
 		       char **errmsg)
 {
 	*rows = 0;
+	if (s->encoding && !set_encoding(db, s, errmsg))
+		return false;
+	bool ok = script_exec_statements(db, s, steps, rows, errmsg);
+	/* After a failure inside a transaction this fails too; the rollback undoes the SET then. */
+	if (s->encoding) {
+		struct db_error err = {0};
+		db_exec(db, "RESET client_encoding", NULL, &err);
+		db_error_clear(&err);
+	}
+	return ok;
+}
+
+static bool script_exec_statements(struct db *db, const struct script *s, const struct script_steps *steps,
+				   long *rows, char **errmsg)
+{
 	db_set_context(db, s->name);
 	for (int i = steps->from; i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];

@@ -6,7 +6,9 @@
  * into LF, so a change of line endings is not drift but any other edit is.
  * Directives: comment lines `-- pginit:<word>` before the first statement;
  * `-- pginit:no-transaction` runs the file statement by statement outside a
- * transaction; `-- pginit:run-as admin` runs it as the connecting (admin)
+ * transaction; `-- pginit:encoding NAME` (on one of the file's first comment
+ * lines) says the file is not UTF-8: it is sent with SET client_encoding NAME;
+ * `-- pginit:run-as admin` runs it as the connecting (admin)
  * role instead of the owner role (the escape hatch for pg_dump output).
  * pg_dump's `\restrict KEY` / `\unrestrict KEY` lines (psql meta-commands,
  * pg_dump >= 15.14) are skipped; any other backslash command is an error. A file that wraps itself in BEGIN; ... COMMIT; is not wrapped
@@ -21,6 +23,11 @@
  * ALTER SYSTEM, ...; Flyway detects these too). Under the strict rule only
  * the directive (or the format's own marker) takes a file out of a
  * transaction, and transaction control in the middle is refused at load.
+ *
+ * Bytes: a NUL byte anywhere in a file, or (unless it declares another
+ * encoding) a byte sequence that is not UTF-8, makes the file fail to load,
+ * naming file:line:col. libpq sends C strings: a NUL would cut a statement
+ * short (an UPDATE without its WHERE) without any error.
  */
 #ifndef PGINIT_SCRIPT_H
 #define PGINIT_SCRIPT_H
@@ -43,6 +50,7 @@ struct script {
 	bool no_transaction;
 	bool run_as_admin; /* -- pginit:run-as admin: no SET ROLE owner */
 	char *no_tx_why;  /* detected: why it runs outside a transaction ("line 3: VACUUM ..."); NULL otherwise */
+	const char *encoding; /* declared client encoding (static string), NULL: UTF-8 */
 	struct sql_script sql;
 	int first, last;  /* statements to run: [first, last) (own BEGIN/COMMIT dropped) */
 };
@@ -61,18 +69,42 @@ struct script_part {
  *
  * Placeholders (vars, passed by the caller; NULL: none): ${name} in a script
  * is replaced by its value before the script is split (the first name that
- * matches wins); `$${name}` stands for a literal `${name}`. Anything else
- * (`${1}`, `${ x`, a `$$` body) is left alone. An undefined ${name} is an
+ * matches wins), everywhere in the file: inside quotes, comments and $$
+ * bodies too (a DO block or a function body is where a role or schema name
+ * is most often needed). `$${name}` stands for a literal `${name}`. What is
+ * not a name (`${1}`, `${ x`) is left alone. An undefined ${name} is an
  * error naming file:line.
  */
 bool script_load(const char *path, const struct kv *vars, struct script *s);
 /* The same for a part of the file (NULL: all of it). */
 bool script_load_part(const char *path, const struct script_part *part, const struct kv *vars, struct script *s);
+/* The same for a file's text already in memory: s takes text (malloc'd, a
+ * NUL after its len bytes); path is for messages. Used by the fuzzers. */
+bool script_load_text(const char *path, char *text, size_t len, const struct script_part *part,
+		      const struct kv *vars, struct script *s);
 void script_free(struct script *s);
+
+/*
+ * The byte checks above on a whole file's text (path for the messages).
+ * *encoding (may be NULL) gets the declared encoding or NULL. Logs and
+ * returns false on a NUL byte, invalid UTF-8 or an unknown encoding.
+ */
+bool script_check_text(const char *path, const char *text, size_t len, const char **encoding);
+
+/*
+ * Before anything connects: the byte checks on every file a run may execute
+ * (*.sql of the migrations and initdb directories, *.sql and *.csv of each
+ * seed set; NULL skips one). Missing directories are left to the phases.
+ * Logs each bad file (and one hint); false if any.
+ */
+bool script_preflight(const char *migrations_dir, const char *initdb_dir, const char *seeds_dir,
+		      const struct strlist *seed_sets);
 
 /*
  * The *.sql files of dir (full paths) in name order. A missing directory is
  * an empty list (and *missing, if given, is set); other errors are logged.
+ * A file whose suffix differs only in case ("0009_x.SQL") is skipped with a
+ * warning.
  */
 bool script_list(const char *dir, struct strlist *out, bool *missing);
 /* The same for files ending in suffix or suffix2 (may be NULL). */

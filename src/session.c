@@ -7,6 +7,7 @@
 #include "bootstrap.h"
 #include "lock.h"
 #include "log.h"
+#include "script.h"
 #include "sig.h"
 #include "util.h"
 #include "wait.h"
@@ -323,6 +324,21 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 			  sig_caught(), (long)(now_ms() - r->t0));
 }
 
+/*
+ * Files that cannot be sent as they are (a NUL byte, not UTF-8) stop the run
+ * before anything connects: each file the command may execute is checked.
+ */
+static enum rc preflight(const struct session *s, const struct session_step *own)
+{
+	const struct config *cfg = s->cfg;
+	bool migrations = (s->needs & NEED_MIGRATE) || (own && own->runs_migrations);
+	if (!script_preflight(migrations ? cfg->migrations_dir : NULL,
+			      (s->needs & NEED_BOOTSTRAP) ? cfg->initdb_dir : NULL,
+			      (s->needs & NEED_SEED) ? cfg->seeds_dir : NULL, &cfg->profile->seeds))
+		return RC_VALIDATE;
+	return RC_OK;
+}
+
 enum rc session_run(struct session *s, const struct session_step *own)
 {
 	struct run r = {.s = s, .t0 = now_ms(), .w0 = wall_ms()};
@@ -333,8 +349,9 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	log_capture(&r.first);
 	log_info("pginit %s: %s, profile %s, database %s on %s:%d", PGINIT_VERSION, s->command, cfg->profile->name,
 		 cfg->dbname, cfg->host, cfg->port);
+	rc = preflight(s, own);
 	/* Secrets first: a missing secret is known before any waiting. */
-	if (s->needs & NEED_BOOTSTRAP)
+	if (rc == RC_OK && (s->needs & NEED_BOOTSTRAP))
 		rc = bootstrap_app_password(cfg, &app_password);
 	if (rc == RC_OK) /* the production safety check, before anything is changed */
 		rc = bootstrap_safety_check(cfg, app_password, (s->needs & NEED_SEED) != 0);

@@ -2,7 +2,7 @@
  * session — the one run lifecycle every command that changes the database
  * shares:
  *
- *   secrets -> connect to the target (wait only if that fails; the maintenance
+ *   file bytes -> secrets -> connect to the target (wait only if that fails; the maintenance
  *   db only to create a missing target) -> lock -> bootstrap (cluster) -> ledger
  *     -> steps, each timed and recorded in init_step with its FIRST error
  *     -> close: the run's init_log row, unlock, one summary line
@@ -61,6 +61,7 @@ struct session_step {
 	const char *verb; /* "rolled back", "recorded"; NULL: "applied" */
 	enum rc (*fn)(struct session *s, void *arg);
 	void *arg;
+	bool runs_migrations; /* it executes migration files (rollback): their bytes are checked first */
 };
 
 /* Run the lifecycle; own may be NULL. */

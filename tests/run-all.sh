@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: everything, on a fresh machine of this kind. Installs its own
 # packages, builds both binaries, runs the unit tests, the integration suite
-# against each binary, and the docker suite. PGINIT_SKIP_DOCKER=1 skips the
+# against each binary, the fuzzers (FUZZ_SECONDS each, default 60), and the
+# docker suite. PGINIT_SKIP_DOCKER=1 skips the
 # last (for quick local runs only; CI runs everything).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,11 +23,12 @@ step() { # name command...
 	return $rc
 }
 
-step "install packages" scripts/install-deps.sh build test static || exit 1
+step "install packages" scripts/install-deps.sh build test static fuzz || exit 1
 step "build (glibc)" make -s build/pginit || exit 1
 step "unit tests" make -s unit
 step "deploy files" env PGINIT_BIN="$ROOT/build/pginit" tests/deploy/check-kubernetes.py
 step "integration (glibc)" env PGINIT_BIN="$ROOT/build/pginit" tests/integration/run.sh
+step "fuzz (${FUZZ_SECONDS:-60} s each)" make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 if step "build (static musl)" make -s static; then
 	step "integration (static musl)" env PGINIT_BIN="$ROOT/build/pginit-static" tests/integration/run.sh
 fi

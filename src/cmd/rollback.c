@@ -30,6 +30,7 @@ enum rc cmd_rollback(struct ctx *ctx)
 		return RC_USAGE;
 	}
 	struct session s = cmd_session(ctx);
-	struct session_step own = {.name = "rollback", .verb = "rolled back", .fn = rollback_step, .arg = &ctx->opts};
+	struct session_step own = {.name = "rollback", .verb = "rolled back", .fn = rollback_step, .arg = &ctx->opts,
+				       .runs_migrations = true};
 	return session_run(&s, &own);
 }

@@ -257,12 +257,8 @@ static void setup_placeholders(const struct config *cfg, struct kv *vars)
 
 enum rc command_prepare(struct ctx *ctx)
 {
-	const char *f = ctx->cfg->migrations_format;
-	ctx->format = format_by_name(f);
-	if (!ctx->format && strcmp(f, "auto") != 0) {
-		log_error("migrations_format '%s' is not one of auto, %s", f, format_names());
-		return RC_CONFIG;
-	}
+	/* config_load checked the value (exit 3), so NULL here is "auto". */
+	ctx->format = format_by_name(ctx->cfg->migrations_format);
 	setup_placeholders(ctx->cfg, &ctx->vars);
 	ctx->cfg->vars = &ctx->vars;
 	return RC_OK;

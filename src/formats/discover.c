@@ -333,15 +333,30 @@ static bool check_duplicates(const struct migration_set *set)
 	return ok;
 }
 
-/* Pair each down/undo file ("version\npath") with its migration (the set is sorted). */
-static void pair_downs(struct migration_set *out, struct strlist *downs)
+/*
+ * Pair each down/undo file ("version\npath") with its migration (the set is
+ * sorted). A second down file for one version is an error (found by
+ * fuzz_migration: the second one leaked and won). quiet: no warning about a
+ * down file without its migration (with misnamed files, the names are the
+ * one error).
+ */
+static bool pair_downs(struct migration_set *out, struct strlist *downs, bool quiet)
 {
+	bool ok = true;
 	for (int i = 0; i < downs->n; i++) {
 		char *nl = strchr(downs->items[i], '\n');
 		*nl = '\0';
 		struct migration *m = (struct migration *)migrate_set_find(out, downs->items[i], false);
 		if (!m) {
-			log_warn("%s: a down file without its migration (version %s)", nl + 1, downs->items[i]);
+			if (!quiet)
+				log_warn("%s: a down file without its migration (version %s)", nl + 1, downs->items[i]);
+			continue;
+		}
+		if (m->down_path) {
+			log_error("%s and %s are both down files of version %s", path_base(m->down_path), path_base(nl + 1),
+				  downs->items[i]);
+			log_hint("keep one down file per version");
+			ok = false;
 			continue;
 		}
 		m->down_path = xstrdup(nl + 1);
@@ -350,11 +365,68 @@ static void pair_downs(struct migration_set *out, struct strlist *downs)
 					       .no_transaction = out->format->no_transaction &&
 								 out->format->no_transaction(nl + 1)};
 	}
+	return ok;
+}
+
+/* Up to three names of a list, for a message: "a.sql, b.sql, c.sql and 6 more". */
+static void some_names(struct buf *b, const struct strlist *l)
+{
+	buf_puts(b, "");
+	for (int i = 0; i < l->n && i < 3; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", l->items[i]);
+	if (l->n > 3)
+		buf_printf(b, " and %d more", l->n - 3);
+}
+
+/*
+ * The odd ones out of a mixed directory: the names that made it look like f
+ * (a name that settles the format: golang-migrate's *.up.sql, Flyway's
+ * V/U/R__ names); for a format detected by its markers, every file that parses.
+ */
+static void odd_ones(const struct format *f, const struct strlist *files, const struct strlist *bad,
+		     struct strlist *good)
+{
+	for (int i = 0; i < files->n; i++) {
+		const char *b = path_base(files->items[i]);
+		if (!strlist_contains(bad, b) && (!f->detect_name || f->detect_name(b)))
+			strlist_add(good, b);
+	}
+}
+
+/*
+ * One error for every misnamed file (issue 8: nine errors blamed the native
+ * files when one golang-migrate file had made the directory look like
+ * golang-migrate). Detected: say which files made it that format.
+ */
+static void report_bad_names(const char *dir, const struct format *f, bool detected, const struct strlist *files,
+			     const struct strlist *bad)
+{
+	struct buf names = {0};
+	some_names(&names, bad);
+	bool one = bad->n == 1;
+	if (detected && (f->detect_name || f->detect_line) && bad->n < files->n) {
+		struct strlist good = {0};
+		odd_ones(f, files, bad, &good);
+		struct buf g = {0};
+		some_names(&g, &good);
+		log_error("%s mixes migration formats: %s %s %s, but %d file%s (%s) %s not", dir, g.data,
+			  good.n == 1 ? "is" : "are", f->name, bad->n, one ? "" : "s", names.data, one ? "is" : "are");
+		log_hint("one directory holds one tool's files: move %s out, or set migrations_format "
+			 "(%s migrations are named %s)", good.n == 1 ? good.items[0] : "the odd ones", f->name, f->naming_rule);
+		buf_free(&g);
+		strlist_free(&good);
+	} else {
+		log_error("%s: %d file%s %s not %s %s migration file name%s: %s", dir, bad->n, one ? "" : "s",
+			  one ? "is" : "are", one ? "a" : "valid", f->name, one ? "" : "s", names.data);
+		log_hint("%s migrations are named %s%s", f->name, f->naming_rule,
+			 detected ? "" : " (migrations_format is set; is it the right one?)");
+	}
+	buf_free(&names);
 }
 
 bool migrate_discover(const char *dir, const struct format *fmt, struct migration_set *out)
 {
-	struct strlist files = {0}, downs = {0};
+	struct strlist files = {0}, downs = {0}, bad = {0};
 	bool missing, ok = true;
 	memset(out, 0, sizeof *out);
 	if (!script_list(dir, &files, &missing))
@@ -368,8 +440,7 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 	for (int i = 0; i < files.n; i++) {
 		struct migration_name mn;
 		if (!out->format->parse_name(path_base(files.items[i]), &mn)) {
-			log_error("%s: not a %s migration file name", files.items[i], out->format->name);
-			log_hint("%s migrations are named %s", out->format->name, out->format->naming_rule);
+			strlist_add(&bad, path_base(files.items[i])); /* reported once, below */
 			ok = false;
 		} else if (mn.down) {
 			strlist_add_owned(&downs, xasprintf("%s\n%s", mn.version, files.items[i]));
@@ -382,9 +453,13 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 	}
 	free(texts);
 	free(lens);
-	qsort(out->items, (size_t)out->n, sizeof *out->items, migration_order);
+	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(out->items, (size_t)out->n, sizeof *out->items, migration_order);
 	ok = check_duplicates(out) && ok;
-	pair_downs(out, &downs);
+	ok = pair_downs(out, &downs, bad.n > 0) && ok;
+	if (bad.n)
+		report_bad_names(dir, out->format, !fmt, &files, &bad);
+	strlist_free(&bad);
 	strlist_free(&downs);
 	strlist_free(&files);
 	return ok;

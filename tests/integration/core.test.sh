@@ -170,7 +170,7 @@ test_107_checksum_drift() {
 	rm "$TDIR/migrations/0100_after_drift.sql" "$TDIR/migrations/0003_"*.sql
 	run_pginit run
 	expect_rc 11
-	assert_contains "its file is gone" "$TDIR/out" "missing file named"
+	assert_contains "1 applied migration has no file in the migrations directory: 3 (updated_at_trigger" "$TDIR/out" "missing file named"
 }
 
 test_108_out_of_order_refused() {

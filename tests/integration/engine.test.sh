@@ -110,7 +110,7 @@ test_204_validate_and_repair() {
 	expect_rc 11
 	assert_contains "0011_broken.sql:1:8: unterminated quoted string" "$TDIR/out" "file:line:col"
 	assert_contains "have the same version 11" "$TDIR/out" "duplicate"
-	assert_contains "badname.sql: not a native migration file name" "$TDIR/out" "bad name"
+	assert_contains "1 file is not a native migration file name: badname.sql" "$TDIR/out" "bad name"
 	rm "$TDIR/migrations/0011_"* "$TDIR/migrations/badname.sql" "$TDIR/migrations/0010_fine.sql"
 	# online: drift is found, repair accepts it
 	run_pginit run

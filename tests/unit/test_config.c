@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -27,7 +28,7 @@ static const char *const env_vars[] = {
 	"PGINIT_SEEDS_DIR", "PGINIT_INITDB_DIR", "PGINIT_CREDENTIALS_FILE", "PGINIT_SEEDS", "PGINIT_MIGRATE",
 	"PGINIT_WAIT_TIMEOUT", "PGINIT_LOCK_TIMEOUT", "PGINIT_MIGRATION_LOCK_TIMEOUT",
 	"PGINIT_MIGRATION_STATEMENT_TIMEOUT", "PGINIT_GENERATE_APP_PASSWORD", "PGINIT_ALLOW_OUT_OF_ORDER",
-	"PGINIT_PROFILE", "PGINIT_CONFIG",
+	"PGINIT_PROFILE", "PGINIT_CONFIG", "PGINIT_MIGRATIONS_OPTIONAL",
 };
 
 /* Every PGINIT_* variable in the key table, including keys added after this test was written. */
@@ -585,6 +586,240 @@ static void test_sets(void)
 	}
 }
 
+/* A config file with this text, in a fresh temporary file (caller unlinks and frees). */
+static char *temp_config(const char *text, size_t len)
+{
+	char *path = xstrdup("/tmp/pginit-unit-conf-XXXXXX");
+	int fd = mkstemp(path);
+	if (fd >= 0) {
+		if (write(fd, text, len) != (ssize_t)len)
+			fprintf(stderr, "short write to %s\n", path);
+		close(fd);
+	}
+	return path;
+}
+
+#define PROFILE "profiles = { dev = { }; };\n"
+
+/*
+ * Values out of their key's range (issue 8, "bad input"): from the file
+ * (file:line), the environment (the variable) or --set, all exit 3 at load
+ * or at profile selection, before anything connects.
+ */
+static void test_checks(void)
+{
+	static const struct {
+		const char *file;  /* file text (NULL: full.conf) */
+		const char *var, *value; /* an environment variable (NULL: none) */
+		const char *set;   /* a --set (NULL: none) */
+		enum rc rc;
+		const char *log;
+	} cases[] = {
+		/* ports */
+		{"connection = { port = 99999; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.port: 99999 is not a port number"},
+		{"connection = { port = -1; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.port: -1 is not a port"},
+		{"connection = { port = 0; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.port: 0 is not a port"},
+		{"connection = { port = 4294972728L; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.port: 4294972728 is out of range"},
+		{"\n\nconnection = {\n port = 4294972728;\n};\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":4: integer 4294972728 is out of range"},
+		{NULL, "PGINIT_PORT", "99999", NULL, RC_CONFIG, "PGINIT_PORT: invalid connection.port: 99999 is not a port number"},
+		{NULL, "PGINIT_PORT", "4294972728", NULL, RC_CONFIG, "PGINIT_PORT: invalid value '4294972728'"},
+		{NULL, "PGPORT", "0", NULL, RC_CONFIG, "PGPORT: invalid connection.port"},
+		{NULL, "DATABASE_URL", "postgresql://h:70000/db", NULL, RC_CONFIG, "DATABASE_URL: invalid connection.port: 70000"},
+		{NULL, NULL, NULL, "connection.port=65536", RC_CONFIG, "--set: invalid connection.port: 65536"},
+		{NULL, NULL, NULL, "connection.port=65535", RC_OK, NULL},
+		/* connect_timeout */
+		{"connection = { connect_timeout = -5; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.connect_timeout: -5"},
+		{NULL, "PGCONNECT_TIMEOUT", "-5", NULL, RC_CONFIG, "PGCONNECT_TIMEOUT: invalid connection.connect_timeout"},
+		{NULL, "PGINIT_CONNECT_TIMEOUT", "100000", NULL, RC_CONFIG, "PGINIT_CONNECT_TIMEOUT: invalid connection.connect_timeout: 100000 is not between 0 and 3600"},
+		{NULL, "PGINIT_CONNECT_TIMEOUT", "0", NULL, RC_OK, NULL},
+		/* huge and negative durations */
+		{"profiles = { dev = { wait_timeout = 1000000; }; };\n", NULL, NULL, NULL, RC_CONFIG, ":1: invalid profiles.dev.wait_timeout: 1000000000 ms is not between 0 and 86400 seconds"},
+		{"profiles = { dev = { lock_timeout = \"2000000s\"; }; };\n", NULL, NULL, NULL, RC_CONFIG, ":1: invalid profiles.dev.lock_timeout"},
+		{"profiles = { dev = { wait_timeout = 86400; }; };\n", NULL, NULL, NULL, RC_OK, NULL},
+		{NULL, "PGINIT_WAIT_TIMEOUT", "100000", NULL, RC_CONFIG, "PGINIT_WAIT_TIMEOUT: invalid wait_timeout"},
+		{NULL, NULL, NULL, "lock_timeout=1000000", RC_CONFIG, "--set: invalid lock_timeout"},
+		/* PostgreSQL time values */
+		{"profiles = { dev = { migration_lock_timeout = \"10 seconds\"; }; };\n", NULL, NULL, NULL, RC_CONFIG, ":1: invalid profiles.dev.migration_lock_timeout: '10 seconds' is not a PostgreSQL time value"},
+		{"profiles = { dev = { migration_statement_timeout = \"-1\"; }; };\n", NULL, NULL, NULL, RC_CONFIG, "invalid profiles.dev.migration_statement_timeout"},
+		{NULL, "PGINIT_MIGRATION_LOCK_TIMEOUT", "soon", NULL, RC_CONFIG, "PGINIT_MIGRATION_LOCK_TIMEOUT: invalid migration_lock_timeout"},
+		{NULL, "PGINIT_MIGRATION_LOCK_TIMEOUT", "", NULL, RC_CONFIG, "PGINIT_MIGRATION_LOCK_TIMEOUT: invalid migration_lock_timeout"},
+		{NULL, "PGINIT_MIGRATION_STATEMENT_TIMEOUT", "30d", NULL, RC_CONFIG, "invalid migration_statement_timeout"},
+		{NULL, "PGINIT_MIGRATION_STATEMENT_TIMEOUT", "24d", NULL, RC_OK, NULL},
+		{NULL, NULL, NULL, "migration_lock_timeout=10S", RC_CONFIG, "--set: invalid migration_lock_timeout"},
+		{NULL, NULL, NULL, "migration_lock_timeout=1.5s", RC_OK, NULL},
+		{NULL, NULL, NULL, "migration_lock_timeout=500", RC_OK, NULL},
+		{NULL, NULL, NULL, "migration_lock_timeout= 5 min ", RC_OK, NULL},
+		{NULL, NULL, NULL, "migration_statement_timeout=0", RC_OK, NULL},
+		/* names */
+		{"connection = { dbname = \"\"; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid connection.dbname: must not be empty"},
+		{"roles = { owner = { name = \"\"; }; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, "roles.owner.name is empty: pginit needs an owner and an app role"}, /* checked after ${database} */
+		{"database = { schemas = [\"auth\", \"\"]; };\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid database.schemas: item 2 '' must not be empty"},
+		{"ledger_schema = \"\";\n" PROFILE, NULL, NULL, NULL, RC_CONFIG, ":1: invalid ledger_schema: must not be empty"},
+		{NULL, "PGINIT_APP_ROLE", "", NULL, RC_CONFIG, "roles.app.name is empty: pginit needs an owner and an app role"},
+		{NULL, "PGINIT_DBNAME", "", NULL, RC_CONFIG, "PGINIT_DBNAME: invalid connection.dbname"},
+		{NULL, "PGINIT_USER", "", NULL, RC_CONFIG, "PGINIT_USER: invalid connection.user"},
+		{NULL, "PGINIT_MAINTENANCE_DB", "", NULL, RC_CONFIG, "PGINIT_MAINTENANCE_DB: invalid"},
+		{NULL, "PGINIT_LEDGER_SCHEMA", "", NULL, RC_CONFIG, "PGINIT_LEDGER_SCHEMA: invalid ledger_schema"},
+		{NULL, "PGINIT_READONLY_ROLE", "", NULL, RC_OK, NULL},
+		{NULL, "PGINIT_OWNER_ROLE", "o234567890123456789012345678901234567890123456789012345678901234", NULL, RC_CONFIG, "roles.owner.name: role name 'o234567890123456789012345678901234567890123456789012345678901234' is longer than 63 bytes"},
+		{NULL, "PGINIT_OWNER_ROLE", "o23456789012345678901234567890123456789012345678901234567890123", NULL, RC_OK, NULL},
+		{NULL, NULL, NULL, "database.extensions=,", RC_OK, NULL}, /* empty items are dropped from text lists */
+		/* seed set names (issue 8.4) */
+		{NULL, NULL, NULL, "seeds=../migrations", RC_CONFIG, "--set: invalid seeds: '../migrations' is not a seed set name"},
+		{NULL, NULL, NULL, "seeds=common,/etc", RC_CONFIG, "'/etc' is not a seed set name"},
+		{NULL, NULL, NULL, "seeds=.", RC_CONFIG, "'.' is not a seed set name"},
+		{NULL, "PGINIT_SEEDS", "common,..", NULL, RC_CONFIG, "PGINIT_SEEDS: invalid seeds: '..' is not a seed set name"},
+		{"profiles = { dev = { seeds = [\"common\", \"dev/../../x\"]; }; };\n", NULL, NULL, NULL, RC_CONFIG, ":1: invalid profiles.dev.seeds: 'dev/../../x'"},
+		{NULL, NULL, NULL, "seeds=common,dev-2,a_b", RC_OK, NULL},
+		/* sslmode, secrets */
+		{NULL, "PGINIT_SSLMODE", "verify_full", NULL, RC_CONFIG, "PGINIT_SSLMODE: invalid connection.sslmode: 'verify_full' is not a libpq sslmode"},
+		{NULL, "PGSSLMODE", "required", NULL, RC_CONFIG, "PGSSLMODE: invalid connection.sslmode"},
+		{NULL, "PGINIT_APP_SECRET", "../../etc/passwd", NULL, RC_CONFIG, "PGINIT_APP_SECRET: invalid roles.app.secret"},
+		{NULL, "PGINIT_PASSWORD_SECRET", "..", NULL, RC_CONFIG, "invalid connection.password_secret"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case("check %zu: %s%s%s%s", i, cases[i].var ? cases[i].var : "", cases[i].var ? "=" : "",
+			  cases[i].var ? cases[i].value : cases[i].set ? cases[i].set : "", cases[i].file ? "(file)" : "");
+		clean_env();
+		if (cases[i].var)
+			setenv(cases[i].var, cases[i].value, 1);
+		struct strlist sets = {0};
+		if (cases[i].set)
+			strlist_add(&sets, cases[i].set);
+		char *path = cases[i].file ? temp_config(cases[i].file, strlen(cases[i].file)) : xstrdup(DATA "full.conf");
+		enum rc rc;
+		char *log, *log2 = NULL;
+		struct config *cfg = load(path, &sets, &rc, &log);
+		if (cfg) {
+			rc = select_profile(cfg, "dev", &log2);
+			char *both = xasprintf("%s%s", log, log2);
+			free(log);
+			free(log2);
+			log = both;
+		}
+		CHECK_INT_EQ(rc, cases[i].rc);
+		if (cases[i].log) {
+			CHECK_CONTAINS(log, cases[i].log);
+			CHECK_CONTAINS(log, "hint: ");
+		} else {
+			CHECK_STR_EQ(log, "");
+		}
+		free(log);
+		config_free(cfg);
+		strlist_free(&sets);
+		if (cases[i].file)
+			unlink(path);
+		free(path);
+	}
+	clean_env();
+}
+
+/* How the file is read: a BOM, no final newline, a directory, a NUL, a size limit. */
+static void test_file_reading(void)
+{
+	static const struct { const char *what; const char *text; size_t len; enum rc rc; const char *log; } cases[] = {
+		{"a UTF-8 BOM", "\xEF\xBB\xBF" "default_profile = \"dev\";\n" PROFILE, 0, RC_OK, NULL},
+		{"a last comment without a newline", PROFILE "# the end", 0, RC_OK, NULL},
+		{"a last setting without a newline", "profiles = { dev = { }; };", 0, RC_OK, NULL},
+		{"a NUL byte", PROFILE "# a\0b\n", sizeof(PROFILE "# a\0b\n") - 1, RC_CONFIG, "it contains a NUL byte"},
+		{"a BOM only", "\xEF\xBB\xBF", 0, RC_OK, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case("config file: %s", cases[i].what);
+		clean_env();
+		char *path = temp_config(cases[i].text, cases[i].len ? cases[i].len : strlen(cases[i].text));
+		enum rc rc;
+		char *log;
+		struct config *cfg = load(path, NULL, &rc, &log);
+		CHECK_INT_EQ(rc, cases[i].rc);
+		if (cases[i].log)
+			CHECK_CONTAINS(log, cases[i].log);
+		else
+			CHECK_STR_EQ(log, "");
+		free(log);
+		config_free(cfg);
+		unlink(path);
+		free(path);
+	}
+
+	unit_case("config file: a directory");
+	clean_env();
+	enum rc rc;
+	char *log;
+	struct config *cfg = load(DATA, NULL, &rc, &log);
+	CHECK(cfg == NULL);
+	CHECK_INT_EQ(rc, RC_CONFIG);
+	CHECK_CONTAINS(log, "unable to read config file " DATA ": it is a directory");
+	CHECK(strstr(log, "flex") == NULL);
+	free(log);
+
+	/* 10 MB of comment took 49 s in libconfig's FILE scanner: over 1 MiB is refused at once,
+	 * and just under it parses (in memory, linear). */
+	unit_case("config file: over 1 MiB");
+	size_t big = 1024 * 1024 + 1;
+	char *text = xmalloc(big + 1);
+	memset(text, 'x', big);
+	text[0] = '#';
+	text[big - 1] = '\n';
+	char *path = temp_config(text, big);
+	cfg = load(path, NULL, &rc, &log);
+	CHECK(cfg == NULL);
+	CHECK_INT_EQ(rc, RC_CONFIG);
+	CHECK_CONTAINS(log, "larger than 1024 KiB");
+	free(log);
+	unlink(path);
+	free(path);
+	unit_case("config file: a 1 MB comment line parses");
+	path = temp_config(text, big - 100);
+	int64_t t0 = now_ms();
+	cfg = load(path, NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	if (now_ms() - t0 > 5000)
+		printf("    note: a 1 MB comment took %lld ms\n", (long long)(now_ms() - t0));
+	free(log);
+	config_free(cfg);
+	unlink(path);
+	free(path);
+	free(text);
+}
+
+/* The migrations directory must exist unless it is optional (issue 8.12). */
+static void test_check_paths(void)
+{
+	static const struct { const char *dir; const char *optional; enum rc rc; const char *log; } cases[] = {
+		{"migrations", NULL, RC_OK, NULL},
+		{"migratoins", NULL, RC_CONFIG, "unable to read migrations directory migratoins: No such file or directory"},
+		{"migratoins", "true", RC_OK, NULL},
+		{"migratoins", "false", RC_CONFIG, "hint: check paths.migrations"},
+		{"README.md", NULL, RC_CONFIG, "migrations directory README.md is not a directory"},
+		{"README.md", "true", RC_CONFIG, "is not a directory"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case("config_check_paths(%s, optional %s)", cases[i].dir, cases[i].optional ? cases[i].optional : "unset");
+		clean_env();
+		setenv("PGINIT_MIGRATIONS_DIR", cases[i].dir, 1);
+		if (cases[i].optional)
+			setenv("PGINIT_MIGRATIONS_OPTIONAL", cases[i].optional, 1);
+		enum rc rc;
+		char *log;
+		struct config *cfg = load(DATA "full.conf", NULL, &rc, &log);
+		free(log);
+		if (CHECK(cfg != NULL)) {
+			struct unit_capture cap;
+			unit_capture_begin(&cap);
+			CHECK_INT_EQ(config_check_paths(cfg), cases[i].rc);
+			log = unit_capture_end(&cap);
+			if (cases[i].log)
+				CHECK_CONTAINS(log, cases[i].log);
+			else
+				CHECK_STR_EQ(log, "");
+			free(log);
+		}
+		config_free(cfg);
+	}
+	clean_env();
+}
+
 static void test_print_keys(void)
 {
 	unit_case("config_print_keys");
@@ -624,7 +859,7 @@ static void test_roles(void)
 		{"PGINIT_LEDGER_SCHEMA", "public", "ledger_schema 'public' is refused"},
 		{"PGINIT_LEDGER_SCHEMA", "auth", "ledger_schema 'auth' is refused"},
 		{"PGINIT_LEDGER_SCHEMA", "pg_temp", "it is a system schema"},
-		{"PGINIT_LEDGER_SCHEMA", "", "it is empty"},
+		{"PGINIT_LEDGER_SCHEMA", "", "PGINIT_LEDGER_SCHEMA: invalid ledger_schema: must not be empty"}, /* the value check at load */
 		{"PGINIT_READONLY_ROLE", "", NULL},
 		{"PGINIT_APP_ROLE", "svc_${database}", NULL},
 	};
@@ -689,6 +924,9 @@ int main(void)
 	test_precedence();
 	test_admin_password();
 	test_sets();
+	test_checks();
+	test_file_reading();
+	test_check_paths();
 	test_print_keys();
 	test_roles();
 	clean_env();

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "formats/discover.h"
 #include "log.h"
 #include "unit.h"
@@ -140,6 +141,32 @@ out:
 }
 
 /* Every <case>.files of every format directory, in name order. */
+/*
+ * config_load checks migrations_format with its own list (config sits below
+ * the formats): every row of format_table must pass it, or a sixth format
+ * would be refused by the config (or, the other way, silently be "auto").
+ */
+static void test_config_knows_every_format(void)
+{
+	for (int i = 0; format_table[i]; i++) {
+		unit_case("migrations_format = %s passes config_load", format_table[i]->name);
+		struct strlist sets = {0};
+		strlist_add_owned(&sets, xasprintf("migrations_format=%s", format_table[i]->name));
+		enum rc rc;
+		struct unit_capture cap;
+		unit_capture_begin(&cap);
+		struct config *cfg = config_load("tests/data/config/empty.conf", &sets, &rc);
+		char *log = unit_capture_end(&cap);
+		CHECK_INT_EQ(rc, RC_OK);
+		CHECK_STR_EQ(log, "");
+		if (cfg)
+			CHECK(format_by_name(cfg->migrations_format) == format_table[i]);
+		config_free(cfg);
+		free(log);
+		strlist_free(&sets);
+	}
+}
+
 int main(void)
 {
 	log_setup(LOG_TEXT, 0);
@@ -152,6 +179,7 @@ int main(void)
 		if (e->d_name[0] != '.' && (format_by_name(e->d_name) || strcmp(e->d_name, "auto") == 0))
 			strlist_add(&formats, e->d_name);
 	closedir(d);
+	test_config_knows_every_format();
 	CHECK_INT_EQ(formats.n, 6); /* the five formats and auto */
 	for (int k = 0; k < formats.n; k++) {
 		char *fdir = xasprintf(DATA "/%s", formats.items[k]);

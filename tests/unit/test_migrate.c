@@ -212,8 +212,11 @@ static void test_discover(void)
 	CHECK(!migrate_discover(DATA "ordered", format_by_name("golang-migrate"), &set));
 	log = unit_capture_end(&cap);
 	CHECK_STR_EQ(set.format->name, "golang-migrate");
-	CHECK_CONTAINS(log, DATA "ordered/0001_init.sql: not a golang-migrate migration file name");
+	/* one error for all of them (issue 8: one root cause, one error line) */
+	CHECK_CONTAINS(log, "error: " DATA "ordered: 5 files are not valid golang-migrate migration file names: "
+			    "0001_init.sql, 0009_nine.sql, 100_hundred.sql and 2 more");
 	CHECK_CONTAINS(log, "hint: golang-migrate migrations are named N_description.up.sql");
+	CHECK(strstr(strstr(log, "error: ") + 1, "error: ") == NULL);
 	free(log);
 	migrate_set_free(&set);
 
@@ -225,8 +228,23 @@ static void test_discover(void)
 
 	unit_case("migrate_discover(badname)");
 	CHECK_INT_EQ(discover(DATA "badname", &set, &log), RC_VALIDATE);
-	CHECK_CONTAINS(log, DATA "badname/add_users.sql: not a native migration file name");
+	CHECK_CONTAINS(log, DATA "badname: 1 file is not a native migration file name: add_users.sql");
 	CHECK_CONTAINS(log, "hint: ");
+	free(log);
+	migrate_set_free(&set);
+
+	unit_case("migrate_discover(mixed): one golang-migrate file among nine native ones");
+	CHECK_INT_EQ(discover(DATA "mixed", &set, &log), RC_VALIDATE);
+	CHECK_CONTAINS(log, "error: " DATA "mixed mixes migration formats: 10_t10.up.sql is golang-migrate, but 9 "
+			    "files (0001_t1.sql, 0002_t2.sql, 0003_t3.sql and 6 more) are not");
+	CHECK_CONTAINS(log, "hint: one directory holds one tool's files: move 10_t10.up.sql out");
+	CHECK(strstr(strstr(log, "error: ") + 1, "error: ") == NULL);
+	free(log);
+	migrate_set_free(&set);
+
+	unit_case("migrate_discover(two_downs): two down files of one version (found by fuzz_migration)");
+	CHECK_INT_EQ(discover(DATA "two_downs", &set, &log), RC_VALIDATE);
+	CHECK_CONTAINS(log, "01_a.down.sql and 1_a.down.sql are both down files of version 1");
 	free(log);
 	migrate_set_free(&set);
 
@@ -465,15 +483,18 @@ static void test_plan(void)
 		 RC_VALIDATE, "234", "ADPPP", 0, 1, DATA "ordered/2_users.sql was changed after it was applied"},
 		{"drift, not strict", "ordered", {A("1", "0001_init.sql"), A("2", "")}, 2, false, false,
 		 RC_OK, "234", "ADPPP", 0, 1, NULL},
+		{"a whole history without files (a wrong directory): one error", "ordered",
+		 {A("51", NULL), A("52", NULL), A("53", NULL), A("54", NULL), A("55", NULL), A("56", NULL)}, 6, true, true,
+		 RC_VALIDATE, "01234", "PPPPP", 6, 0, "hint: is paths.migrations (or migrations_format) the one this database"},
 		{"applied file gone, strict", "ordered",
 		 {A("1", "0001_init.sql"), A("2", "2_users.sql"), A("5", NULL)}, 3, false, true,
-		 RC_VALIDATE, "234", "AAPPP", 1, 0, "migration 5 (gone) was applied on 2024-01-01"},
+		 RC_VALIDATE, "234", "AAPPP", 1, 0, "1 applied migration has no file in the migrations directory: 5 (gone, applied 2024-01-01"},
 		{"applied files gone, not strict", "ordered",
 		 {A("1", "0001_init.sql"), A("5", NULL), A("7", NULL)}, 3, false, false,
 		 RC_OK, "1234", "APPPP", 2, 0, NULL},
 		{"a gone file still counts as the newest applied", "ordered",
 		 {A("1", "0001_init.sql"), A("5", NULL)}, 2, true, true,
-		 RC_VALIDATE, "1234", "APPPP", 1, 0, "migration 5 (gone) was applied"},
+		 RC_VALIDATE, "1234", "APPPP", 1, 0, "1 applied migration has no file in the migrations directory: 5 (gone"},
 		{"failed attempt whose file is gone", "ordered", {A("1", "0001_init.sql"), FAILED("5", NULL)}, 2,
 		 false, true, RC_OK, "1234", "APPPP", 0, 0, NULL},
 		{"failed: pending again", "ordered",

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "script.h"
@@ -129,6 +130,17 @@ static void test_load(void)
 		{"vacuum.sql", true, true, 2, 0, 2, NULL, false, "line 2: VACUUM cannot run in a transaction block"},
 		{"unterminated.sql", false, false, 0, 0, 0, DATA "unterminated.sql:2:8: unterminated quoted string"},
 		{"does_not_exist.sql", false, false, 0, 0, 0, "unable to read " DATA "does_not_exist.sql"},
+		/* bytes (issue 8.2): libpq would cut the UPDATE at the NUL and run it without its WHERE */
+		{"nul.sql", false, false, 0, 0, 0, DATA "nul.sql:1:26: a NUL byte in the file"},
+		{"utf16.sql", false, false, 0, 0, 0, DATA "utf16.sql:1:4: a NUL byte in the file"},
+		{"latin1_undeclared.sql", false, false, 0, 0, 0, DATA "latin1_undeclared.sql:2:12: invalid UTF-8 (byte 0xE9)"},
+		{"surrogate.sql", false, false, 0, 0, 0, DATA "surrogate.sql:1:9: invalid UTF-8 (byte 0xED)"},
+		{"overlong.sql", false, false, 0, 0, 0, DATA "overlong.sql:1:9: invalid UTF-8 (byte 0xC0)"},
+		{"sjis.sql", false, false, 0, 0, 0, DATA "sjis.sql:1: unknown or unsupported encoding 'SJIS'"},
+		{"utf8_ok.sql", true, false, 1, 0, 1, NULL},
+		{"latin1.sql", true, false, 1, 0, 1, NULL},
+		{"win1252.sql", true, true, 1, 0, 1, NULL},
+		{"encoding_after.sql", true, false, 1, 0, 1, NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *path = xasprintf(DATA "%s", cases[i].file);
@@ -162,18 +174,103 @@ static void test_load(void)
 	}
 }
 
+static void test_encoding(void)
+{
+	static const struct { const char *file, *encoding; } cases[] = {
+		{"plain.sql", NULL}, {"utf8_ok.sql", NULL}, {"latin1.sql", "LATIN1"}, {"win1252.sql", "WIN1252"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *path = xasprintf(DATA "%s", cases[i].file);
+		unit_case("encoding of %s", path);
+		struct script s;
+		if (CHECK(script_load(path, NULL, &s))) {
+			if (cases[i].encoding)
+				CHECK_STR_EQ(s.encoding, cases[i].encoding);
+			else
+				CHECK(s.encoding == NULL);
+		}
+		script_free(&s);
+		free(path);
+	}
+	/* In memory: every byte value alone, and the hint. */
+	unit_case("script_check_text: bytes 0x01-0x7F pass, 0x80-0xFF alone fail");
+	struct unit_capture cap;
+	for (int b = 1; b < 256; b++) {
+		char c = (char)b;
+		unit_capture_begin(&cap);
+		bool ok = script_check_text("x.sql", &c, 1, NULL);
+		free(unit_capture_end(&cap));
+		CHECK_INT_EQ(ok, b < 0x80);
+	}
+	unit_case("script_check_text: the hint names the directive");
+	unit_capture_begin(&cap);
+	CHECK(!script_check_text("x.sql", "a\n\xe9", 3, NULL));
+	char *log = unit_capture_end(&cap);
+	CHECK_CONTAINS(log, "x.sql:2:1: invalid UTF-8");
+	CHECK_CONTAINS(log, "hint: save the file as UTF-8, or declare its encoding");
+	CHECK_CONTAINS(log, "-- pginit:encoding LATIN1");
+	free(log);
+	unit_case("script_check_text: a directive in a goose up section counts");
+	const char *goose = "-- +goose Up\n-- pginit:encoding latin-1\nSELECT '\xe9';\n";
+	const char *enc = NULL;
+	CHECK(script_check_text("x.sql", goose, strlen(goose), &enc));
+	CHECK_STR_EQ(enc, "LATIN1");
+}
+
+/* A part that starts at the very end of the file (a goose file ending in
+ * "-- +goose Up\n"): nothing may be read past the file (ASan found this). */
+static void test_part_at_end(void)
+{
+	unit_case("script_load_part at the end of the file");
+	char path[] = "/tmp/pginit-unit-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "-- +goose Down\nDROP TABLE IF EXISTS t;\n-- x\n-- +goose Up\n";
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	size_t len = strlen(text);
+	struct script_part parts[] = {
+		{.offset = len, .len = 0, .line = 5, .split_flags = SQLSPLIT_GOOSE},
+		{.offset = len, .len = (size_t)-1, .line = 5},
+		{.offset = len + 10, .len = 3, .line = 5},
+		{.offset = len - 1, .len = 1, .line = 4},
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		struct script s;
+		CHECK(script_load_part(path, &parts[i], NULL, &s));
+		CHECK_INT_EQ(s.sql.n, 0);
+		script_free(&s);
+	}
+	unlink(path);
+}
+
 static void test_list(void)
 {
 	unit_case("script_list(" DATA "list)");
 	struct strlist l = {0};
 	bool missing = true;
+	struct unit_capture cap0;
+	unit_capture_begin(&cap0);
 	CHECK(script_list(DATA "list", &l, &missing));
+	char *log0 = unit_capture_end(&cap0);
+	/* the upper-case suffix is not read, but said (issue 8.12) */
+	CHECK_CONTAINS(log0, "warning: " DATA "list/upper.SQL is skipped: only files ending in .sql (lower case) are read");
+	CHECK(strstr(log0, "notes.txt") == NULL);
+	free(log0);
 	CHECK(!missing);
 	/* *.sql only (not .SQL, not hidden), in name order */
 	if (CHECK_INT_EQ(l.n, 3)) {
 		CHECK_STR_EQ(l.items[0], DATA "list/10.sql");
 		CHECK_STR_EQ(l.items[1], DATA "list/a.sql");
 		CHECK_STR_EQ(l.items[2], DATA "list/b.sql");
+	}
+	strlist_free(&l);
+
+	unit_case("script_list(an empty directory)");
+	char empty[] = "/tmp/pginit-unit-XXXXXX";
+	if (CHECK(mkdtemp(empty) != NULL)) {
+		CHECK(script_list(empty, &l, &missing));
+		CHECK_INT_EQ(l.n, 0);
+		rmdir(empty);
 	}
 	strlist_free(&l);
 
@@ -291,6 +388,8 @@ int main(void)
 	log_setup(LOG_TEXT, -1);
 	test_checksum();
 	test_load();
+	test_encoding();
+	test_part_at_end();
 	test_list();
 	test_placeholders();
 	test_shipped_sql();

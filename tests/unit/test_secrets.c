@@ -5,8 +5,10 @@
  * at tests/data/secrets/dir). Error messages are captured to check that they
  * name the source and never the value.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "secrets.h"
@@ -181,11 +183,75 @@ static void test_secret_env(void)
 	clear_env();
 }
 
+/* Issue 8: a 20 MB password file burned 100 s of SCRAM; SECRET_MAX bytes is the most. */
+static void test_size_limit(void)
+{
+	static const struct { size_t len; const char *tail; bool ok; } cases[] = {
+		{SECRET_MAX, "", true},
+		{SECRET_MAX, "\n", true},
+		{SECRET_MAX, "\r\n", true},
+		{SECRET_MAX + 1, "", false},
+		{SECRET_MAX + 1, "\n", false},
+		{SECRET_MAX, "\n\n", false},
+		{20u << 20, "\n", false},
+	};
+	char path[] = "/tmp/pginit-unit-XXXXXX";
+	int fd = mkstemp(path);
+	if (!CHECK(fd >= 0))
+		return;
+	close(fd);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case("secret file of %zu bytes + %zu", cases[i].len, strlen(cases[i].tail));
+		clear_env();
+		FILE *f = fopen(path, "w");
+		for (size_t k = 0; k < cases[i].len; k++)
+			fputc('s', f);
+		fputs(cases[i].tail, f);
+		fclose(f);
+		setenv("APP_PW_FILE", path, 1);
+		char *value = NULL;
+		struct unit_capture cap;
+		unit_capture_begin(&cap);
+		enum secret_status st = secret_get("app_pw", &value, NULL);
+		char *log = unit_capture_end(&cap);
+		CHECK_INT_EQ(st, cases[i].ok ? SECRET_OK : SECRET_ERROR);
+		if (cases[i].ok)
+			CHECK_INT_EQ(value ? strlen(value) : 0, cases[i].len);
+		else
+			CHECK_CONTAINS(log, "(from APP_PW_FILE): larger than 4096 bytes");
+		CHECK(strstr(log, "sss") == NULL);
+		free_secret(value);
+		free(log);
+	}
+	unlink(path);
+
+	unit_case("secret variable longer than SECRET_MAX");
+	clear_env();
+	char *big = xmalloc(SECRET_MAX + 2);
+	memset(big, 's', SECRET_MAX + 1);
+	big[SECRET_MAX + 1] = '\0';
+	setenv("APP_PW", big, 1);
+	char *value = NULL;
+	struct unit_capture cap;
+	unit_capture_begin(&cap);
+	CHECK_INT_EQ(secret_get("app_pw", &value, NULL), SECRET_ERROR);
+	char *log = unit_capture_end(&cap);
+	CHECK_CONTAINS(log, "APP_PW is longer than 4096 bytes");
+	free(log);
+	big[SECRET_MAX] = '\0';
+	setenv("APP_PW", big, 1);
+	CHECK_INT_EQ(secret_get("app_pw", &value, NULL), SECRET_OK);
+	free_secret(value);
+	free(big);
+	clear_env();
+}
+
 int main(void)
 {
 	log_setup(LOG_TEXT, -1);
 	test_sources();
 	test_stripping();
 	test_secret_env();
+	test_size_limit();
 	return unit_done();
 }

@@ -1,0 +1,2 @@
+-- pginit:encoding LATIN1
+SELECT 'café';

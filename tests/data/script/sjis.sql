@@ -1,0 +1,2 @@
+-- pginit:encoding SJIS
+SELECT 1;
