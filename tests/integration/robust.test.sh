@@ -185,11 +185,14 @@ SQL
 }
 
 # resolver_stall DIR: a resolv.conf pointing at a UDP server that never answers; its pid in $STALL_PID.
+# Its address follows the test's own port, so two suites running at once (make test runs the
+# glibc and static suites together) never share it.
 resolver_stall() {
-	python3 -c '
-import socket, sys, time
+	local addr="127.0.$((PGPORT_TEST % 250 + 1)).53"
+	STALL_ADDR=$addr python3 -c '
+import os, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.53", 53))
+s.bind((os.environ["STALL_ADDR"], 53))
 print("ready", flush=True)
 while True:
     s.recvfrom(512)  # read and never answer
@@ -200,7 +203,7 @@ while True:
 	local i
 	for i in $(seq 1 50); do grep -q ready "$1/stall.log" && break; sleep 0.1; done
 	grep -q ready "$1/stall.log" || { cat "$1/stall.log" >&2; fail "the silent resolver did not start"; }
-	printf 'nameserver 127.0.0.53\noptions timeout:30 attempts:1\n' >"$1/resolv.conf"
+	printf 'nameserver %s\noptions timeout:30 attempts:1\n' "$addr" >"$1/resolv.conf"
 }
 
 test_708_stalled_resolver_bounded() {
