@@ -5,7 +5,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-format-nonliteral
 CPPFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPGINIT_VERSION='"$(VERSION)"' \
               -Isrc -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-LDLIBS     := -lpq -lconfig -lcrypto
+LDLIBS     := -lpq -lconfig -lcrypto -pthread
 
 include mk/sources.mk
 SRCS       := $(PGINIT_SRCS)

@@ -5,7 +5,7 @@
 #   0 util log sig exitcode flywaysum  what every module needs (flywaysum: pure code)
 #   1 db sqlsplit secrets          libpq, the SQL lexer, secret sources
 #   2 script config query          a file, the configuration, our own statements
-#   3 ledger lock wait txn         pginit's tables, the lock, waiting, the file wrapper,
+#   3 ledger lock lease topo wait txn  pginit's tables, the lock and lease, the topology, waiting, the file wrapper,
 #     credfile appenv idxcheck     the dev credentials file, the app's environment, invalid indexes
 #   4 formats/*                    one file per migration format
 #   5 migrate seed bootstrap       the work
@@ -22,7 +22,7 @@ layer_of() {
 	util|log|sig|exitcode|flywaysum) echo 0 ;;
 	db|sqlsplit|secrets) echo 1 ;;
 	script|config|query) echo 2 ;;
-	ledger|lock|wait|txn|credfile|appenv|idxcheck) echo 3 ;;
+	ledger|lock|lease|topo|wait|txn|credfile|appenv|idxcheck) echo 3 ;;
 	formats/*) echo 4 ;;
 	migrate|seed|bootstrap) echo 5 ;;
 	session) echo 6 ;;

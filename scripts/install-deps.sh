@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs_build="gcc make pkg-config libpq-dev libconfig-dev libssl-dev"
-pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 python3-yaml bc openssl procps locales"
+pkgs_test="postgresql-15 postgresql-client-15 postgresql-contrib python3 python3-yaml bc openssl procps locales pgbouncer"
 pkgs_static="musl-tools linux-libc-dev dpkg-dev file ca-certificates"
 # libFuzzer and the sanitizers' runtimes (make fuzz)
 pkgs_fuzz="clang libclang-rt-14-dev"

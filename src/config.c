@@ -18,7 +18,7 @@
 
 /* ---- the key table */
 
-enum ktype { K_GROUP, K_STR, K_PATH, K_INT, K_BOOL, K_LIST, K_DURATION, K_MAP };
+enum ktype { K_GROUP, K_STR, K_PATH, K_INT, K_BOOL, K_LIST, K_DURATION, K_MAP, K_PORT };
 
 /* What a value must be beyond its type, checked wherever it comes from (file, environment, --set). */
 enum kcheck {
@@ -33,6 +33,8 @@ enum kcheck {
 	CK_SSLMODE,   /* one of libpq's sslmodes */
 	CK_SECRET,    /* a secret name: a file name in the secrets directory */
 	CK_FORMAT,    /* a migrations format name */
+	CK_LOCKMODE,  /* session, lease or auto (lease.h) */
+	CK_LEASE_TTL, /* a duration of 1 s .. MAX_TIMEOUT_MS */
 };
 
 struct key {
@@ -69,10 +71,12 @@ static const struct key global_keys[] = {
 	{"fleet.schema_pattern", K_STR, C(fleet_schema_pattern), "PGINIT_FLEET_SCHEMA_PATTERN", "LIKE pattern over the schemas of connection.dbname", CK_NONE},
 	{"fleet.schema_ledger", K_STR, C(fleet_schema_ledger), "PGINIT_FLEET_SCHEMA_LEDGER", "ledger schema of each schema target (${schema} replaced)", CK_NONE},
 	{"fleet.jobs", K_INT, C(fleet_jobs), "PGINIT_FLEET_JOBS", "targets worked on at once (-j N)", CK_NONE},
+	{"lock_mode", K_STR, C(lock_mode), "PGINIT_LOCK_MODE", "session (advisory lock), lease (lease row; behind PgBouncer) or auto", CK_LOCKMODE},
+	{"lock_lease_ttl", K_DURATION, C(lock_lease_ttl_ms), "PGINIT_LOCK_LEASE_TTL", "seconds a lease lives without a heartbeat (lease mode)", CK_LEASE_TTL},
 	{"placeholders", K_MAP, C(placeholders), NULL, "${name} values for migrations and seeds (also PGINIT_VAR_<NAME>)", CK_NONE},
 	{"connection", K_GROUP, 0, NULL, "the admin connection", CK_NONE},
 	{"connection.host", K_STR, C(host), "PGINIT_HOST", "server host name, address or socket directory", CK_NONE},
-	{"connection.port", K_INT, C(port), "PGINIT_PORT", "server port", CK_PORT},
+	{"connection.port", K_PORT, C(port), "PGINIT_PORT", "server port, or a comma list matching a list of hosts", CK_PORT},
 	{"connection.dbname", K_STR, C(dbname), "PGINIT_DBNAME", "the application database (created if missing)", CK_NAME},
 	{"connection.user", K_STR, C(user), "PGINIT_USER", "admin (superuser) role pginit connects as", CK_NAME},
 	{"connection.password_secret", K_STR, C(password_secret), "PGINIT_PASSWORD_SECRET", "secret name of the admin password", CK_SECRET},
@@ -80,7 +84,7 @@ static const struct key global_keys[] = {
 	{"connection.sslrootcert", K_PATH, C(sslrootcert), "PGINIT_SSLROOTCERT", "CA bundle for verify-ca/verify-full", CK_NONE},
 	{"connection.connect_timeout", K_INT, C(connect_timeout), "PGINIT_CONNECT_TIMEOUT", "seconds per connection attempt", CK_SECONDS},
 	{"connection.application_name", K_STR, C(application_name), "PGINIT_APPLICATION_NAME", "application_name shown in pg_stat_activity", CK_NONE},
-	{"connection.maintenance_db", K_STR, C(maintenance_db), "PGINIT_MAINTENANCE_DB", "database the admin connects to first", CK_NAME},
+	{"connection.maintenance_db", K_STR, C(maintenance_db), "PGINIT_MAINTENANCE_DB", "database the admin connects to only to create a missing target", CK_NAME},
 	{"connection.target_session_attrs", K_STR, C(target_session_attrs), "PGINIT_TARGET_SESSION_ATTRS", "libpq target_session_attrs (multi-host)", CK_NONE},
 	{"database", K_GROUP, 0, NULL, "what bootstrap creates", CK_NONE},
 	{"database.create", K_BOOL, C(create_database), "PGINIT_CREATE_DATABASE", "create the database if it is missing", CK_NONE},
@@ -126,7 +130,49 @@ static const struct key profile_keys[] = {
 	{NULL, K_STR, 0, NULL, NULL, CK_NONE},
 };
 
-static const char *const type_names[] = {"group", "string", "path", "integer", "boolean", "list of strings", "duration", "group of strings"};
+static const char *const type_names[] = {"group", "string", "path", "integer", "boolean", "list of strings", "duration", "group of strings", "port or port list"};
+
+/*
+ * The ports of a port list ("5433,5432", one per host of a multi-host list, as
+ * libpq takes them), each an integer in int's range: false for anything else.
+ * *first: the first port; *bad: the first one outside 1..65535, else *first.
+ */
+static bool parse_ports(const char *v, int *first, int *bad)
+{
+	long n;
+	bool in_range = true;
+	*first = *bad = 0;
+	for (const char *p = v;;) {
+		const char *comma = strchr(p, ',');
+		char *one = comma ? xstrndup(p, (size_t)(comma - p)) : xstrdup(p);
+		bool ok = parse_long(one, &n) && n >= INT_MIN && n <= INT_MAX;
+		free(one);
+		if (!ok)
+			return false;
+		if (p == v)
+			*first = *bad = (int)n;
+		if (in_range && (n < 1 || n > 65535)) {
+			*bad = (int)n;
+			in_range = false;
+		}
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+/* A port or a port list: the first goes to cfg->port (log lines), the whole
+ * text to cfg->ports (what libpq gets). The range of each is CK_PORT's. */
+static bool store_port(struct config *cfg, const char *v)
+{
+	int first, bad;
+	if (!parse_ports(v, &first, &bad))
+		return false;
+	cfg->port = first;
+	free(cfg->ports);
+	cfg->ports = xstrdup(v);
+	return true;
+}
 
 static const struct key *find_key(const struct key *table, const char *path)
 {
@@ -173,6 +219,8 @@ static bool store_text(const struct key *k, void *base, const char *v)
 		strlist_free((struct strlist *)slot);
 		strlist_split((struct strlist *)slot, v);
 		return true;
+	case K_PORT:
+		return store_port(base, v);
 	case K_GROUP:
 	case K_MAP:
 		break;
@@ -238,17 +286,33 @@ static bool name_ok(const char *v, bool empty_ok, struct buf *why)
 	return true;
 }
 
+/* str is one of the NULL-ended words; why gets "'x' is not one of a, b, c" if not. */
+static bool one_of(const char *str, const char *const *words, struct buf *why)
+{
+	for (const char *const *w = words; *w; w++)
+		if (strcmp(str, *w) == 0)
+			return true;
+	buf_printf(why, "'%.40s' is not one of ", str);
+	for (const char *const *w = words; *w; w++)
+		buf_printf(why, "%s%s", w == words ? "" : ", ", *w);
+	return false;
+}
+
 /* Whether the stored value of k in base is acceptable; why gets the reason if not. */
 static bool value_ok(const struct key *k, const void *base, struct buf *why)
 {
 	const char *slot = (const char *)base + k->offset;
 	const char *str = k->type == K_STR || k->type == K_PATH ? *(char *const *)slot : NULL;
 	const struct strlist *list = k->type == K_LIST ? (const struct strlist *)slot : NULL;
-	int num = k->type == K_INT || k->type == K_DURATION ? *(const int *)slot : 0;
+	int num = k->type == K_INT || k->type == K_DURATION || k->type == K_PORT ? *(const int *)slot : 0;
 	switch (k->check) {
 	case CK_NONE:
 		return true;
 	case CK_PORT:
+		if (k->type == K_PORT) { /* every port of a list, not just the first */
+			int first;
+			parse_ports(((const struct config *)base)->ports, &first, &num);
+		}
 		if (num >= 1 && num <= 65535)
 			return true;
 		buf_printf(why, "%d is not a port number (1 to 65535)", num);
@@ -296,14 +360,16 @@ static bool value_ok(const struct key *k, const void *base, struct buf *why)
 		buf_printf(why, "'%.40s' is not a libpq sslmode", str);
 		return false;
 	}
-	case CK_FORMAT: {
-		static const char *const formats[] = {"auto", "native", "golang-migrate", "dbmate", "goose", "flyway"};
-		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-			if (strcmp(str, formats[i]) == 0)
-				return true;
-		buf_printf(why, "'%.40s' is not one of auto, native, golang-migrate, dbmate, goose, flyway", str);
+	case CK_FORMAT:
+		return one_of(str, (const char *const[]){"auto", "native", "golang-migrate", "dbmate", "goose", "flyway", NULL},
+			      why);
+	case CK_LOCKMODE:
+		return one_of(str, (const char *const[]){"session", "lease", "auto", NULL}, why);
+	case CK_LEASE_TTL:
+		if (num >= 1000 && num <= MAX_TIMEOUT_MS)
+			return true;
+		buf_printf(why, "%d ms is not between 1 and %d seconds", num, MAX_TIMEOUT_MS / 1000);
 		return false;
-	}
 	case CK_SECRET:
 		if (!strchr(str, '/') && strcmp(str, ".") != 0 && strcmp(str, "..") != 0 && strlen(str) < 100)
 			return true;
@@ -316,7 +382,7 @@ static bool value_ok(const struct key *k, const void *base, struct buf *why)
 static const char *check_hint(enum kcheck c)
 {
 	switch (c) {
-	case CK_PORT: return "the server's port, usually 5432";
+	case CK_PORT: return "the server's port, usually 5432; with a host list, one port per host (\"5433,5432\")";
 	case CK_SECONDS: return "seconds per connection attempt; 0 lets wait_timeout bound each attempt";
 	case CK_TIMEOUT: return "seconds (30, 2.5) or \"1500ms\", \"2s\", \"1m\"; at most a day";
 	case CK_NAME: return "give a name of 1 to 63 bytes";
@@ -326,6 +392,8 @@ static const char *check_hint(enum kcheck c)
 	case CK_SSLMODE: return "one of disable, allow, prefer, require, verify-ca, verify-full";
 	case CK_SECRET: return "a secret name is a file name in the secrets directory (and NAME, NAME_FILE in the environment)";
 	case CK_FORMAT: return "auto detects the format from the file names and markers";
+	case CK_LOCKMODE: return "session: an advisory lock (direct connections); lease: a lease row (behind PgBouncer); auto: lease when a pooler is detected";
+	case CK_LEASE_TTL: return "the heartbeat renews the lease every third of it; 30 (seconds) is the default";
 	case CK_NONE: break;
 	}
 	return NULL;
@@ -364,13 +432,39 @@ static bool bad_type(struct loader *L, config_setting_t *s, const char *path, co
 	static const char *const examples[] = {
 		"a group: %s = { ... };", "a string in double quotes: %s = \"...\";", "a path in double quotes: %s = \"dir\";",
 		"a number without quotes: %s = 5432;", "true or false: %s = true;", "a list: %s = [ \"a\", \"b\" ];",
-		"seconds or a string with a unit: %s = 30; or %s = \"1500ms\";", "a group of strings: %s = { name = \"value\"; };"};
+		"seconds or a string with a unit: %s = 30; or %s = \"1500ms\";", "a group of strings: %s = { name = \"value\"; };",
+		"a number, or a string with one port per host: %s = 5432; or %s = \"5433,5432\";"};
+	_Static_assert(sizeof examples / sizeof examples[0] == sizeof type_names / sizeof type_names[0],
+		       "an example per type");
 	const char *leaf = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
 	struct buf b = {0};
 	buf_printf(&b, examples[k->type], leaf, leaf);
 	log_hint("write it as %s", b.data);
 	buf_free(&b);
 	return false;
+}
+
+/* A port from the file: an integer, or a string with a port list. */
+static bool store_port_setting(struct loader *L, config_setting_t *s, const char *path, const struct key *k)
+{
+	char num[16];
+	const char *v = num;
+	int t = config_setting_type(s);
+	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+		long long n = config_setting_get_int64(s);
+		if (n < INT_MIN || n > INT_MAX) { /* 2^32+5432 must not become 5432 */
+			log_error_at(&(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
+				     "invalid %s: %lld is out of range", path, n);
+			log_hint("%s", check_hint(k->check));
+			return false;
+		}
+		snprintf(num, sizeof num, "%lld", n);
+	}
+	else if (t == CONFIG_TYPE_STRING)
+		v = config_setting_get_string(s);
+	else
+		return bad_type(L, s, path, k);
+	return store_port(L->cfg, v) || bad_type(L, s, path, k);
 }
 
 /* Store a value from the file, checking its type. */
@@ -432,7 +526,7 @@ static bool store_setting(struct loader *L, config_setting_t *s, const char *pat
 		}
 		return true;
 	}
-	case K_GROUP:
+	case K_PORT: case K_GROUP: /* K_PORT: store_port_setting, called by the loader */
 		if (t != CONFIG_TYPE_GROUP)
 			return bad_type(L, s, path, k);
 		return true;
@@ -488,7 +582,7 @@ static bool walk(struct loader *L, config_setting_t *group, const char *prefix, 
 				     "unknown key '%s'", path);
 			hint_keys(table, prefix);
 			ok = false;
-		} else if (!store_setting(L, s, path, k, base)) {
+		} else if (!(k->type == K_PORT ? store_port_setting(L, s, path, k) : store_setting(L, s, path, k, base))) {
 			ok = false;
 		} else if (k->type != K_GROUP) {
 			ok = checked(k, base, &(struct log_where){.file = L->file, .line = config_setting_source_line(s)},
@@ -551,6 +645,9 @@ static void defaults(struct config *cfg)
 {
 	cfg->host = xstrdup("localhost");
 	cfg->port = 5432;
+	cfg->ports = xstrdup("5432");
+	cfg->lock_mode = xstrdup("auto");
+	cfg->lock_lease_ttl_ms = 30000;
 	cfg->dbname = xstrdup("app");
 	cfg->user = xstrdup("postgres");
 	cfg->password_secret = xstrdup("postgres_password");
@@ -959,6 +1056,21 @@ static enum rc check_ledger_schema(const struct config *cfg)
 	return RC_CONFIG;
 }
 
+/* A port list has one port, or one per host of connection.host (libpq's rule). */
+static enum rc check_host_ports(const struct config *cfg)
+{
+	int hosts = 1, ports = 1;
+	for (const char *c = cfg->host; *c; c++)
+		hosts += *c == ',';
+	for (const char *c = cfg->ports; *c; c++)
+		ports += *c == ',';
+	if (ports == 1 || ports == hosts)
+		return RC_OK;
+	log_error("invalid connection.port: %d ports for %d host%s in connection.host", ports, hosts, hosts == 1 ? "" : "s");
+	log_hint("give one port for every host, or one port per host in the same order (PGHOST, PGPORT)");
+	return RC_CONFIG;
+}
+
 /* ---- public */
 
 enum rc config_check_paths(const struct config *cfg)
@@ -1036,6 +1148,8 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 		goto fail_nolc;
 	if ((*rc = check_ledger_schema(cfg)) != RC_OK)
 		goto fail_nolc;
+	if ((*rc = check_host_ports(cfg)) != RC_OK)
+		goto fail_nolc;
 	*rc = RC_OK;
 	return cfg;
 
@@ -1096,7 +1210,7 @@ void config_free(struct config *cfg)
 			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile, &cfg->migrations_format,
 			 &cfg->migrations_compat_table,
 			 &cfg->fleet_pattern, &cfg->fleet_targets_file, &cfg->fleet_schema_pattern,
-			 &cfg->fleet_schema_ledger, &cfg->tenant_schema};
+			 &cfg->fleet_schema_ledger, &cfg->tenant_schema, &cfg->ports, &cfg->lock_mode};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free_secret(cfg->password);

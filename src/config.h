@@ -67,7 +67,8 @@ struct config {
 
 	/* connection (the admin connection) */
 	char *host;
-	int port;
+	int port;               /* the first port of ports */
+	char *ports;            /* port or comma list, one per host (libpq multi-host) */
 	char *dbname;           /* target database */
 	char *user;             /* admin user */
 	char *password_secret;  /* secret name of the admin password */
@@ -96,6 +97,8 @@ struct config {
 	char *credentials_file;
 
 	char *ledger_schema;
+	char *lock_mode;         /* session, lease, auto (see lease.h) */
+	int lock_lease_ttl_ms;   /* lease expiry without heartbeat */
 	char *default_profile;
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */

@@ -277,7 +277,7 @@ static bool fill_keywords(const struct db_params *p, struct conn_kw *k, int reso
 	} while (0)
 	snprintf(k->port, sizeof k->port, "%d", p->port);
 	snprintf(k->timeout, sizeof k->timeout, "%d", p->connect_timeout);
-	if (resolve_ms > 0 && needs_lookup(p->host)) {
+	if (resolve_ms > 0 && needs_lookup(p->host) && !(p->ports && strchr(p->ports, ','))) {
 		if (!resolve(p->host, resolve_ms, &k->hosts, &k->addrs, err))
 			return false;
 		ADD("host", k->hosts.data);
@@ -285,7 +285,7 @@ static bool fill_keywords(const struct db_params *p, struct conn_kw *k, int reso
 	} else {
 		ADD("host", p->host);
 	}
-	ADD("port", k->port);
+	ADD("port", p->ports && *p->ports ? p->ports : k->port);
 	ADD("dbname", p->dbname);
 	ADD("user", p->user);
 	ADD("password", p->password);
@@ -396,7 +396,7 @@ static void params_copy(struct db_params *dst, const struct db_params *src)
 {
 	*dst = *src;
 	const char **fields[] = {&dst->host, &dst->dbname, &dst->user, &dst->password, &dst->sslmode, &dst->sslrootcert,
-				 &dst->application_name, &dst->target_session_attrs, &dst->lock_timeout};
+				 &dst->application_name, &dst->target_session_attrs, &dst->lock_timeout, &dst->ports};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		*fields[i] = *fields[i] ? xstrdup(*fields[i]) : NULL;
 }
@@ -405,7 +405,7 @@ static void params_free(struct db_params *p)
 {
 	char **fields[] = {(char **)&p->host, (char **)&p->dbname, (char **)&p->user, (char **)&p->sslmode,
 			   (char **)&p->sslrootcert, (char **)&p->application_name, (char **)&p->target_session_attrs,
-			   (char **)&p->lock_timeout};
+			   (char **)&p->lock_timeout, (char **)&p->ports};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		free(*fields[i]);
 	free_secret((char *)p->password);
@@ -460,6 +460,39 @@ static PGconn *connect_async(const struct db_params *p, struct db_error *err)
 	return conn;
 }
 
+/*
+ * pginit's own statements (ledger, bootstrap) never wait forever for a lock;
+ * each migration sets its own. A session setting, so only on a session of our
+ * own: behind a pooler in transaction pooling (the backend pid libpq was
+ * announced is not pg_backend_pid()) a session SET would stay on a pooled
+ * server connection for other clients, and our next statement may run on
+ * another one. There pginit's statements run without it (the lease path keeps
+ * each of them short) and the lock watch, which needs our backend's pid, is
+ * off. One round trip either way.
+ */
+static bool set_session_lock_timeout(struct db *db, struct db_error *err)
+{
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", PQbackendPID(db->conn));
+	const char *params[] = {db->params.lock_timeout, pid};
+	struct db_result *r = db_query(db,
+				       "SELECT CASE WHEN pg_backend_pid() = $2::int"
+				       " THEN set_config('lock_timeout', $1, false) END IS NULL",
+				       2, params, err);
+	if (!r) {
+		char *m = xasprintf("invalid lock_timeout '%s': %s", db->params.lock_timeout, err->message);
+		set_error_text(err, m);
+		free(m);
+		return false;
+	}
+	if (db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0) {
+		free((char *)db->params.lock_timeout);
+		db->params.lock_timeout = NULL;
+	}
+	db_result_free(r);
+	return true;
+}
+
 struct db *db_connect(const struct db_params *p, struct db_error *err)
 {
 	PGconn *conn = connect_async(p, err);
@@ -469,19 +502,9 @@ struct db *db_connect(const struct db_params *p, struct db_error *err)
 	db->conn = conn;
 	params_copy(&db->params, p);
 	PQsetNoticeReceiver(conn, on_notice, db);
-	if (p->lock_timeout && *p->lock_timeout) {
-		/* pginit's own statements (ledger, bootstrap) never wait forever for a lock;
-		 * each migration sets its own. */
-		const char *params[] = {p->lock_timeout};
-		struct db_result *r = db_query(db, "SELECT set_config('lock_timeout', $1, false)", 1, params, err);
-		if (!r) {
-			char *m = xasprintf("invalid lock_timeout '%s': %s", p->lock_timeout, err->message);
-			set_error_text(err, m);
-			free(m);
-			db_close(db);
-			return NULL;
-		}
-		db_result_free(r);
+	if (p->lock_timeout && *p->lock_timeout && !set_session_lock_timeout(db, err)) {
+		db_close(db);
+		return NULL;
 	}
 	return db;
 }
@@ -805,4 +828,15 @@ bool db_conninfo_parse(const char *conninfo, struct strlist *keys, struct strlis
 	}
 	PQconninfoFree(opts);
 	return true;
+}
+
+int db_announced_pid(const struct db *db)
+{
+	return PQbackendPID(db->conn);
+}
+
+char *db_endpoint(const struct db *db)
+{
+	const char *h = PQhost(db->conn), *p = PQport(db->conn);
+	return xasprintf("%s:%s", h ? h : "?", p ? p : "?");
 }

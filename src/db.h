@@ -30,6 +30,7 @@
 struct db_params {
 	const char *host;
 	int port;
+	const char *ports;    /* when set: the port or port list libpq gets (multi-host) */
 	const char *dbname;
 	const char *user;
 	const char *password; /* NULL: libpq's own sources (.pgpass) */
@@ -38,7 +39,9 @@ struct db_params {
 	const char *application_name;
 	const char *target_session_attrs;
 	int connect_timeout; /* seconds; libpq treats 1 as 2 */
-	const char *lock_timeout; /* session lock_timeout for pginit's own statements ("10s"); NULL: none */
+	/* session lock_timeout for pginit's own statements ("10s"); NULL: none. Not set
+	 * behind a pooler (a session SET would stay on a pooled server connection). */
+	const char *lock_timeout;
 };
 
 struct db_error {
@@ -62,6 +65,12 @@ enum db_ping db_ping(const struct db_params *p);
 struct db *db_connect(const struct db_params *p, struct db_error *err);
 void db_close(struct db *db);
 int db_server_version(const struct db *db);
+/* The backend process id the server announced at connect (PQbackendPID). A
+ * pooler in between announces its own key, so this differs from the
+ * server's pg_backend_pid(). */
+int db_announced_pid(const struct db *db);
+/* "host:port" of the server libpq chose from a multi-host list; caller frees. */
+char *db_endpoint(const struct db *db);
 /* The server process id of this session (pg_backend_pid()). */
 int db_backend_pid(const struct db *db);
 /* The session is inside a transaction block (open, or failed and waiting for ROLLBACK). */

@@ -5,17 +5,18 @@
 #include <string.h>
 
 #include "bootstrap.h"
-#include "lock.h"
+#include "lease.h"
 #include "log.h"
 #include "script.h"
 #include "sig.h"
+#include "topo.h"
 #include "util.h"
 #include "wait.h"
 
 struct db_params session_params(const struct config *cfg, const char *dbname)
 {
 	return (struct db_params){
-		.host = cfg->host, .port = cfg->port, .dbname = dbname, .user = cfg->user,
+		.host = cfg->host, .port = cfg->port, .ports = cfg->ports, .dbname = dbname, .user = cfg->user,
 		.password = cfg->password, .sslmode = cfg->sslmode, .sslrootcert = cfg->sslrootcert,
 		.application_name = cfg->application_name, .target_session_attrs = cfg->target_session_attrs,
 		.connect_timeout = cfg->connect_timeout,
@@ -93,6 +94,8 @@ static char *options_json(const struct config *cfg, const char *command)
 struct run {
 	struct session *s;
 	int64_t t0, w0;
+	struct db_params lock_params; /* the lease heartbeat's (the target's); must outlive the lock */
+	struct lease_lock *lock;       /* NULL: not held */
 	struct log_first first; /* the run's first error: its init_log row */
 	struct ledger_step *steps; /* written with the run's end: one round trip, one commit */
 	int n_steps;
@@ -204,7 +207,7 @@ static enum rc connect_target(struct session *s, const char *app_password)
 	bool create = s->needs & NEED_BOOTSTRAP, missing = false;
 	struct db_params p = session_params(cfg, cfg->dbname), m = session_params(cfg, cfg->maintenance_db);
 	enum rc rc = wait_connect(&p, create ? &m : NULL, timeout, &s->db, &missing);
-	if (rc == RC_OK || !missing)
+	if (rc != RC_CONNECT || !missing)
 		return rc;
 	if (!create) {
 		log_error("unable to connect to database %s on %s:%d as %s: it does not exist", cfg->dbname, cfg->host,
@@ -214,12 +217,31 @@ static enum rc connect_target(struct session *s, const char *app_password)
 	}
 	int left = timeout - (int)(now_ms() - t0);
 	rc = wait_connect(&m, NULL, left > 0 ? left : 0, &s->maint, NULL);
-	if (rc == RC_OK)
+	if (rc == RC_OK) {
+		/* The database is created on the primary the wait reached, and the target
+		 * connection goes to that same server (a lagging standby may lack it). */
+		topo_pin((struct config *)cfg, s->maint);
 		rc = bootstrap_create_database(s->maint, cfg, app_password);
+	}
 	db_close(s->maint);
 	s->maint = NULL;
-	if (rc == RC_OK)
-		s->db = session_connect(cfg, &rc);
+	/* Not a single attempt: behind PgBouncer the refused first attempt is
+	 * repeated, cached, until server_login_retry (15 s by default) has passed. */
+	p = session_params(cfg, cfg->dbname);
+	while (rc == RC_OK) {
+		left = timeout - (int)(now_ms() - t0);
+		rc = wait_connect(&p, NULL, left > 0 ? left : 0, &s->db, &missing);
+		if (rc != RC_CONNECT || !missing)
+			break;
+		if (left <= 0) {
+			log_error("unable to connect to database %s on %s:%d as %s: it still does not exist after "
+				  "CREATE DATABASE", cfg->dbname, cfg->host, cfg->port, cfg->user);
+			log_hint("behind PgBouncer: lower server_login_retry or raise wait_timeout (PGINIT_WAIT_TIMEOUT)");
+			break;
+		}
+		rc = RC_OK;
+		sleep_ms(250);
+	}
 	return rc;
 }
 
@@ -230,10 +252,15 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 	const struct config *cfg = s->cfg;
 	enum rc rc = connect_target(s, app_password);
 	int64_t wait_ms = now_ms() - r->t0;
-	char *name = lock_name(cfg);
-	if (rc == RC_OK)
-		rc = lock_acquire(s->db, name, cfg->profile->lock_timeout_ms);
-	free(name);
+	if (rc == RC_OK) {
+		/* A multi-host list: the whole run talks to the primary it reached. The
+		 * config belongs to the command, which made it; only host/port change. */
+		topo_pin((struct config *)cfg, s->db);
+		r->lock_params = session_params(cfg, cfg->dbname);
+		char *name = lock_name(cfg);
+		rc = lease_lock_acquire(s->db, &r->lock_params, cfg, name, cfg->profile->lock_timeout_ms, &r->lock);
+		free(name);
+	}
 	if (rc != RC_OK)
 		return rc;
 	*locked = true;
@@ -302,6 +329,10 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 		if (cfg->run_log_keep > 0)
 			ledger_prune_runs(s->db, cfg->ledger_schema, cfg->profile->name, cfg->run_log_keep);
 	}
+	/* A lease is dropped by a statement (and its heartbeat stopped); a session
+	 * lock goes with the session (db_close): no unlock round trip. */
+	if (locked)
+		lease_lock_release(r->lock, s->db);
 	for (int i = 0; i < r->n_steps; i++) {
 		free((char *)r->steps[i].step);
 		free((char *)r->steps[i].error);
@@ -309,8 +340,6 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 	free(r->steps);
 	r->steps = NULL;
 	r->n_steps = 0;
-	/* The lock goes with the session (db_close): no unlock round trip. */
-	(void)locked;
 	db_close(s->db);
 	db_close(s->maint);
 	s->db = s->maint = NULL;

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "sig.h"
+#include "topo.h"
 
 enum { BACKOFF_FIRST_MS = 25, BACKOFF_CAP_MS = 250, LOG_EVERY_MS = 2000 };
 
@@ -73,27 +74,51 @@ static const char *auth_hint(const struct db_error *e)
 	return "check the connection settings (pginit help config)";
 }
 
+/* What the loop knows between attempts. */
+struct wait_state {
+	int64_t start;
+	int attempts;
+	const char *state;   /* for the progress and deadline lines */
+	const char *refusal; /* set once no host accepted writes (topo.h) */
+};
+
 /*
- * The server answered a ping: log in. RC_OK with *out, RC_WAIT when the refusal
- * is worth retrying (*state says why), RC_CONNECT (logged) or RC_SIGNAL.
+ * One real connection attempt. RC_OK with *out (the ready line names the
+ * server libpq chose), RC_WAIT when retrying may help (w->state says why),
+ * RC_CONNECT (logged) or RC_SIGNAL. strict: the server answered the ping, so a
+ * refusal that is neither transient nor "no writable host" is final; otherwise
+ * (a host list whose last host did not answer) it counts as "no response".
  */
-static enum rc try_connect(const struct db_params *p, const struct db_params *q, struct db **out, const char **state)
+static enum rc attempt_connect(const struct db_params *q, const struct db_params *p, bool strict, struct wait_state *w,
+			       struct db **out)
 {
 	struct db_error err = {0};
 	*out = db_connect(q, &err);
-	enum rc rc = RC_OK;
-	if (*out)
+	enum rc rc = RC_WAIT;
+	if (*out) {
+		char *at = db_endpoint(*out);
+		log_info("server %s is ready (%d attempt%s, %ld ms)", at, w->attempts, w->attempts == 1 ? "" : "s",
+			 (long)(now_ms() - w->start));
+		free(at);
 		rc = RC_OK;
-	else if (sig_caught())
+	} else if (sig_caught()) {
 		rc = RC_SIGNAL;
-	else if (!transient_connect_error(&err)) {
+	} else if (topo_read_only_refusal(err.message)) {
+		/* A standby (or read-only server) only: a failover may be under way. */
+		if (!w->refusal) {
+			w->refusal = topo_describe_refusal(q);
+			log_info("%s", w->refusal);
+		}
+		w->state = w->refusal;
+	} else if (!strict) {
+		w->state = "no response";
+	} else if (!transient_connect_error(&err)) {
 		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to connect to %s:%d as %s: %s", p->host,
 			     p->port, p->user, err.message);
 		log_hint("%s", auth_hint(&err));
 		rc = RC_CONNECT;
 	} else {
-		*state = err.sqlstate[0] ? "not accepting connections yet" : "connection lost";
-		rc = RC_WAIT;
+		w->state = err.sqlstate[0] ? "not accepting connections yet" : "connection lost";
 	}
 	db_error_clear(&err);
 	return rc;
@@ -102,15 +127,16 @@ static enum rc try_connect(const struct db_params *p, const struct db_params *q,
 enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **out)
 {
 	int64_t start = now_ms(), deadline = start + timeout_ms, last_log = start;
-	int backoff = BACKOFF_FIRST_MS, attempts = 0;
-	const char *state = "no response";
+	int backoff = BACKOFF_FIRST_MS;
+	struct wait_state w = {.start = start, .state = "no response"};
+	bool multi_host = (p->host && strchr(p->host, ',')) || (p->ports && strchr(p->ports, ','));
 	unsigned seed = (unsigned)(wall_ms() ^ (int64_t)getpid());
 	*out = NULL;
 
 	for (;;) {
 		if (sig_caught())
 			return RC_SIGNAL;
-		attempts++;
+		w.attempts++;
 		/* Bound each attempt by the time left (libpq's minimum is 2 s). */
 		struct db_params q = *p;
 		int left_s = (int)((deadline - now_ms() + 999) / 1000);
@@ -124,10 +150,7 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 			return RC_CONFIG;
 		}
 		if (ping == DB_PING_OK) {
-			enum rc rc = try_connect(p, &q, out, &state);
-			if (rc == RC_OK)
-				log_info("server %s:%d is ready (%d attempt%s, %ld ms)", p->host, p->port, attempts,
-					 attempts == 1 ? "" : "s", (long)(now_ms() - start));
+			enum rc rc = attempt_connect(&q, p, true, &w, out);
 			if (rc != RC_WAIT)
 				return rc;
 		} else if (ping == DB_PING_NO_RESPONSE && tls_required(p->sslmode)) {
@@ -147,20 +170,29 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 				return RC_CONNECT;
 			}
 			db_error_clear(&err);
-			state = "no response";
+			w.state = "no response";
+		} else if (ping == DB_PING_NO_RESPONSE && multi_host) {
+			/* PQping reports the last host of a list: a standby before a stopped primary
+			 * looks like "no response". One real attempt tells the standby apart. */
+			enum rc rc = attempt_connect(&q, p, false, &w, out);
+			if (rc != RC_WAIT)
+				return rc;
 		} else {
-			state = ping == DB_PING_REJECT ? "rejecting connections (starting up)" : "no response";
+			w.state = ping == DB_PING_REJECT ? "rejecting connections (starting up)" : "no response";
 		}
 
 		int64_t now = now_ms();
 		if (now >= deadline) {
 			log_error("server %s:%d not ready after %d ms (%d attempts; last state: %s)", p->host, p->port,
-				  timeout_ms, attempts, state);
-			log_hint("is the server running and reachable? raise wait_timeout (PGINIT_WAIT_TIMEOUT) if it starts slowly");
+				  timeout_ms, w.attempts, w.state);
+			if (w.refusal && w.state == w.refusal)
+				log_hint("%s", topo_refusal_hint());
+			else
+				log_hint("is the server running and reachable? raise wait_timeout (PGINIT_WAIT_TIMEOUT) if it starts slowly");
 			return RC_WAIT;
 		}
 		if (now - last_log >= LOG_EVERY_MS) {
-			log_info("waiting for server %s:%d: %s (%ld ms)", p->host, p->port, state, (long)(now - start));
+			log_info("waiting for server %s:%d: %s (%ld ms)", p->host, p->port, w.state, (long)(now - start));
 			last_log = now;
 		}
 		/* Full jitter: sleep a random time up to the current backoff, at least 5 ms. */
@@ -172,10 +204,12 @@ enum rc wait_for_server(const struct db_params *p, int timeout_ms, struct db **o
 	}
 }
 
-/* The server refused the connection because the database does not exist. */
+/* The server refused the connection because the database does not exist.
+ * PgBouncer relays the server's refusal with SQLSTATE 08P01 (and repeats it,
+ * cached, until server_login_retry has passed). */
 static bool missing_database(const struct db_error *e)
 {
-	if (e->sqlstate[0])
+	if (e->sqlstate[0] && strcmp(e->sqlstate, "08P01") != 0)
 		return strcmp(e->sqlstate, "3D000") == 0;
 	return e->message && strstr(e->message, "database \"") && strstr(e->message, "does not exist");
 }
@@ -194,8 +228,10 @@ enum rc wait_connect(const struct db_params *p, const struct db_params *wait_p, 
 	db_error_clear(&err);
 	if (missing_db)
 		*missing_db = missing;
-	if (*out) {
-		log_info("server %s:%d is ready (1 attempt, %ld ms)", p->host, p->port, (long)(now_ms() - start));
+	if (*out) { /* names the server libpq chose from a host list */
+		char *at = db_endpoint(*out);
+		log_info("server %s is ready (1 attempt, %ld ms)", at, (long)(now_ms() - start));
+		free(at);
 		return RC_OK;
 	}
 	if (sig_caught())

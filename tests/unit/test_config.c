@@ -244,7 +244,7 @@ static void test_file_errors(void)
 		{"unknown_key.conf", RC_CONFIG, "hint: valid keys here: host, port, dbname"},
 		{"unknown_top_key.conf", RC_CONFIG, DATA "unknown_top_key.conf:2: unknown key 'ledger'"},
 		{"unknown_profile_key.conf", RC_CONFIG, DATA "unknown_profile_key.conf:4: unknown key 'wait_timeuot'"},
-		{"wrong_type.conf", RC_CONFIG, DATA "wrong_type.conf:3: key 'connection.port' must be a integer"},
+		{"wrong_type.conf", RC_CONFIG, DATA "wrong_type.conf:3: key 'connection.port' must be a port or port list"},
 		{"wrong_type_bool.conf", RC_CONFIG, DATA "wrong_type_bool.conf:2: key 'database.create' must be a boolean"},
 		{"wrong_type_list.conf", RC_CONFIG,
 		 DATA "wrong_type_list.conf:3: key 'database.extensions' must be a list of strings"},
@@ -561,7 +561,8 @@ static void test_sets(void)
 		{"nope=1", true, "--set nope=1: expected KEY=VALUE"},
 		{"connection.port", true, "--set connection.port: expected KEY=VALUE"},
 		{"connection=x", true, "--set connection=x: expected KEY=VALUE"},
-		{"connection.port=x", true, "--set connection.port=x: invalid value for a integer"},
+		{"connection.port=x", true, "--set connection.port=x: invalid value for a port or port list"},
+		{"connection.port=5433,x", true, "--set connection.port=5433,x: invalid value for a port or port list"},
 		{"database.create=maybe", true, "--set database.create=maybe: invalid value for a boolean"},
 		{"migrate=maybe", false, "--set migrate=maybe: invalid value for a boolean"},
 		{"lock_timeout=soon", false, "--set lock_timeout=soon: invalid value for a duration"},
@@ -584,6 +585,88 @@ static void test_sets(void)
 		config_free(cfg);
 		strlist_free(&sets);
 	}
+}
+
+static void test_topology_keys(void)
+{
+	enum rc rc;
+	char *log;
+	struct config *cfg;
+
+	unit_case("a port list (multi-host), PGTARGETSESSIONATTRS, lock_mode");
+	cfg = load_with((const struct env[]){{"PGHOST", "standby,primary"}, {"PGPORT", "5433,5432"},
+					     {"PGTARGETSESSIONATTRS", "primary"}, {"PGINIT_LOCK_MODE", "lease"},
+					     {"PGINIT_LOCK_LEASE_TTL", "9"}, {NULL, NULL}},
+			NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->host, "standby,primary");
+		CHECK_STR_EQ(cfg->ports, "5433,5432");
+		CHECK_INT_EQ(cfg->port, 5433);
+		CHECK_STR_EQ(cfg->target_session_attrs, "primary");
+		CHECK_STR_EQ(cfg->lock_mode, "lease");
+		CHECK_INT_EQ(cfg->lock_lease_ttl_ms, 9000);
+	}
+	config_free(cfg);
+
+	unit_case("a multi-host DATABASE_URL");
+	cfg = load_with((const struct env[]){{"DATABASE_URL", "postgresql://u@db-a:5433,db-b:5432/app"}, {NULL, NULL}},
+			NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->host, "db-a,db-b");
+		CHECK_STR_EQ(cfg->ports, "5433,5432");
+	}
+	config_free(cfg);
+
+	unit_case("defaults: auto lock mode, 30 s lease (full.conf sets target_session_attrs = any)");
+	cfg = load_with((const struct env[]){{NULL, NULL}}, NULL, &rc, &log);
+	free(log);
+	if (CHECK(cfg != NULL)) {
+		CHECK_STR_EQ(cfg->lock_mode, "auto");
+		CHECK_INT_EQ(cfg->lock_lease_ttl_ms, 30000);
+		CHECK_STR_EQ(cfg->target_session_attrs, "any");
+	}
+	config_free(cfg);
+
+	unit_case("every port of a list is range-checked; one port, or one per host");
+	static const struct {
+		const char *host, *port, *log;
+	} bad_ports[] = {
+		{"a,b", "5433,0", "PGPORT: invalid connection.port: 0 is not a port number (1 to 65535)"},
+		{"a,b", "70000,5432", "PGPORT: invalid connection.port: 70000 is not a port number"},
+		{"a,b", "5432,", "PGPORT: invalid value '5432,'"},
+		{"a,b", "1,2,3", "invalid connection.port: 3 ports for 2 hosts in connection.host"},
+		{"a", "1,2", "invalid connection.port: 2 ports for 1 host in connection.host"},
+	};
+	for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++) {
+		cfg = load_with((const struct env[]){{"PGHOST", bad_ports[i].host}, {"PGPORT", bad_ports[i].port}, {NULL, NULL}},
+				NULL, &rc, &log);
+		CHECK(cfg == NULL);
+		CHECK_INT_EQ(rc, RC_CONFIG);
+		CHECK_CONTAINS(log, bad_ports[i].log);
+		free(log);
+		config_free(cfg);
+	}
+	cfg = load_with((const struct env[]){{"PGHOST", "a,b"}, {"PGPORT", "5432"}, {NULL, NULL}}, NULL, &rc, &log);
+	CHECK_INT_EQ(rc, RC_OK);
+	free(log);
+	config_free(cfg);
+
+	unit_case("a bad lock_mode or lease ttl is a config error");
+	cfg = load_with((const struct env[]){{"PGINIT_LOCK_MODE", "table"}, {NULL, NULL}}, NULL, &rc, &log);
+	CHECK(cfg == NULL);
+	CHECK_INT_EQ(rc, RC_CONFIG);
+	CHECK_CONTAINS(log, "PGINIT_LOCK_MODE: invalid lock_mode: 'table' is not one of session, lease, auto");
+	free(log);
+	config_free(cfg);
+	cfg = load_with((const struct env[]){{"PGINIT_LOCK_LEASE_TTL", "0.5"}, {NULL, NULL}}, NULL, &rc, &log);
+	CHECK(cfg == NULL);
+	CHECK_CONTAINS(log, "PGINIT_LOCK_LEASE_TTL: invalid lock_lease_ttl: 500 ms is not between 1 and 86400 seconds");
+	free(log);
+	config_free(cfg);
 }
 
 /* A config file with this text, in a fresh temporary file (caller unlinks and frees). */
@@ -924,6 +1007,7 @@ int main(void)
 	test_precedence();
 	test_admin_password();
 	test_sets();
+	test_topology_keys();
 	test_checks();
 	test_file_reading();
 	test_check_paths();
