@@ -267,6 +267,10 @@ static bool aim(struct ctx *ctx, const struct target *t)
 		replace(&cfg->user, t->user);
 	if (t->port)
 		cfg->port = t->port;
+	if (t->host || t->port) { /* one server: a port list of the config does not apply */
+		free(cfg->ports);
+		cfg->ports = xasprintf("%d", cfg->port);
+	}
 	if (t->pass) {
 		free_secret(cfg->password);
 		cfg->password = xstrdup(t->pass);

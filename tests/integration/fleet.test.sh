@@ -245,7 +245,8 @@ postgresql://127.0.0.1:$PGPORT_TEST/tenant_a
 host=127.0.0.1 port=$PGPORT_TEST dbname=tenant_b
 
 T
-	run_pginit run -j 2
+	# The port of each line wins over the connection's (nothing listens there).
+	PGPORT=$(free_port) run_pginit run -j 2
 	expect_rc 0
 	assert_contains "fleet run: 2 targets: 2 ok" "$TDIR/out" "both targets"
 	assert_match "^tenant_a@127.0.0.1:$PGPORT_TEST +ok" "$(grep '^tenant_a' "$TDIR/out")" "target named db@host:port"
