@@ -30,6 +30,8 @@
 #   9xx  real peers          (reserved: against the tools the formats come from)
 #   96x  fleets              fleet.test.sh      databases and schemas fleets, -j, --shard,
 #                                               retention, history, prometheus
+#   97x  topology            topology.test.sh   PgBouncer (transaction pooling, the lease), a streaming
+#                                               standby (host lists, waiting for a primary, promotion)
 # A new area file is just another *.test.sh here: run.sh sources every one of them.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -49,8 +49,16 @@ INI
 }
 
 bouncer_stop() {
-	local pidfile=$TDIR/bouncer/pgbouncer.pid
-	[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	local pidfile=$TDIR/bouncer/pgbouncer.pid pid i
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile")
+	kill "$pid" 2>/dev/null || return 0
+	# Gone before the harness stops the cluster (a pgbouncer left behind is a bug).
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
 	return 0
 }
 
@@ -209,7 +217,7 @@ test_974_no_session_lock_timeout_behind_pooler() {
 test_975_host_list_goes_to_the_primary() {
 	standby_start
 	# The standby first: libpq skips it (read-write) and the run stays on the primary.
-	export PGHOST=127.0.0.1,127.0.0.1 PGPORT=$STANDBY_PORT,$PGPORT_TEST
+	export PGHOST=127.0.0.1,127.0.0.1 PGPORT=$STANDBY_PORT,$PGPORT_TEST PGTARGETSESSIONATTRS=read-write
 	run_pginit run
 	expect_rc 0
 	assert_contains "server 127.0.0.1:$PGPORT_TEST is ready" "$TDIR/out" "the wait chose the primary"
