@@ -80,6 +80,13 @@ static const char usage_tail[] =
 	"  -q, --quiet            only warnings and errors\n"
 	"      --log-format F     text (default) or json: one JSON object per line\n"
 	"\n"
+	"fleet options (run, migrate, status, validate with a fleet.* target key):\n"
+	"  -j, --jobs N           targets worked on at once (default fleet.jobs, else 1)\n"
+	"      --fail-fast        start no more targets after a failure\n"
+	"      --shard I/N        only shard I of N (I from 1); --shard N: I is\n"
+	"                         $JOB_COMPLETION_INDEX + 1 (an Indexed Job's index, from 0)\n"
+	"      --json             one JSON document instead of a line per target\n"
+	"\n"
 	"exit codes: 0 ok, 1 pending (status --check), 2 usage, 3 config, 4 secret,\n"
 	"  5 wait timeout, 6 connect/auth, 7 bootstrap, 8 migrate, 9 seed, 10 lock timeout,\n"
 	"  11 validation, 128+N signal N\n";
@@ -135,6 +142,12 @@ static bool parse_shard(const char *v, struct cmd_opts *o)
 		const char *idx = getenv("JOB_COMPLETION_INDEX");
 		if (!parse_long(v, &n) || !idx || !parse_long(idx, &i)) {
 			log_error("--shard %s: expected I/N, or N with JOB_COMPLETION_INDEX set", v);
+			return false;
+		}
+		if (n >= 1 && n <= 100000 && (i < 0 || i >= n)) {
+			log_error("--shard %s: JOB_COMPLETION_INDEX=%s is not 0..%ld", v, idx, n - 1);
+			log_hint("the index counts from 0 (a Kubernetes Indexed Job's, a Swarm replicated job's task slot): "
+				 "completions (replicas) must equal N");
 			return false;
 		}
 		i++;

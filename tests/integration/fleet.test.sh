@@ -158,6 +158,14 @@ test_964_shards_cover_the_fleet_once() {
 	done
 	# Kubernetes Indexed Job: --shard N takes the index (from 0) from JOB_COMPLETION_INDEX
 	assert_eq "$(shard_targets --shard 2/3)" "$(JOB_COMPLETION_INDEX=1 shard_targets --shard 3)" "index 1 is shard 2/3"
+	# (a Swarm replicated job's task slot too): indexes 0..N-1 cover the fleet, N is refused
+	: >"$TDIR/all"
+	for k in 0 1 2; do JOB_COMPLETION_INDEX=$k shard_targets --shard 3 >>"$TDIR/all"; done
+	assert_eq 40 "$(sort -u "$TDIR/all" | grep -c .)" "indexes 0..2 cover the 40 targets"
+	JOB_COMPLETION_INDEX=3 run_pginit validate --offline --shard 3
+	expect_rc 2
+	assert_contains "error: --shard 3: JOB_COMPLETION_INDEX=3 is not 0..2" "$TDIR/out" "index N refused"
+	assert_contains "hint: the index counts from 0" "$TDIR/out" "its hint"
 	# Adding targets moves no existing one to another shard.
 	shard_targets --shard 2/3 >"$TDIR/before"
 	fleet_project "databases = [ ${list%, }, \"t_new1\", \"t_new2\" ]; jobs = 4;"
