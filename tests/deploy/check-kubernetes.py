@@ -21,15 +21,25 @@ the pginit image (in a Job, a Deployment, ...):
   - securityContext (the container's over the pod's): runAsNonRoot, runAsUser 65532,
     readOnlyRootFilesystem, allowPrivilegeEscalation false, not privileged, drop ALL;
   - a Job does not restart the pod in place forever (restartPolicy Never/OnFailure,
-    backoffLimit set).
+    backoffLimit set);
+  - the command's own options are ones `pginit help` lists for it (its synopsis, and the
+    fleet options for the commands that take them);
+  - an Indexed Job (completionMode: Indexed) over a fleet: args name a fleet
+    (-s fleet.* or a PGINIT_FLEET_* target variable) and say `--shard N` (no I: each pod
+    takes its index from JOB_COMPLETION_INDEX, which Kubernetes sets from 0 and the
+    manifest must not override), N equal to completions, parallelism 1..completions;
+    and pginit itself, run with the pod's arguments once per index 0..completions-1 (its
+    JOB_COMPLETION_INDEX) over a stand-in fleet of 30 databases, must accept every index
+    and cover every database exactly once. `--shard N` outside an Indexed Job is refused.
 The Secret: only stringData, exactly the keys pginit reads, placeholder values.
-At least one Job and one initContainer must be present.
+At least one Job, one Indexed Job and one initContainer must be present.
 
 Then it checks itself: a set of broken copies of the files must each be refused.
 Exit status: 0 when everything holds, 1 otherwise (one line per problem).
 """
 import copy
 import glob
+import json
 import os
 import re
 import subprocess
@@ -53,6 +63,12 @@ README_VARS = [
 # Global options that take a value (pginit help).
 OPTS_WITH_ARG = {"-c", "--config", "-p", "--profile", "-s", "--set", "--log-format"}
 OPTS_FLAG = {"-v", "--verbose", "-q", "--quiet"}
+# Configuration keys and variables that make a fleet (pginit help config).
+FLEET_TARGET_KEYS = {"fleet.databases", "fleet.pattern", "fleet.targets_file", "fleet.schemas", "fleet.schema_pattern"}
+FLEET_TARGET_VARS = {"PGINIT_FLEET_DATABASES", "PGINIT_FLEET_PATTERN", "PGINIT_FLEET_TARGETS_FILE",
+                     "PGINIT_FLEET_SCHEMAS", "PGINIT_FLEET_SCHEMA_PATTERN"}
+# The stand-in fleet the shard coverage is computed over.
+STAND_IN = ["tenant_%02d" % i for i in range(1, 31)]
 
 
 def pginit_bin():
@@ -75,7 +91,23 @@ def facts():
             in_commands = False
         elif in_commands and re.match(r"^  [a-z]", line):
             commands.add(line.split()[0])
-    env = set(re.findall(r"\$?\b(PGINIT_[A-Z_]+)\b", help_text))
+    env = set(re.findall(r"\$?\b(PGINIT_[A-Z_]+|JOB_COMPLETION_INDEX)\b", help_text))
+    # Each command's options (its synopsis line), and the fleet options with the
+    # commands they apply to ("fleet options (run, migrate, ...):"); an option followed
+    # by an upper-case word takes a value.
+    cmd_opts = {}
+    for line in help_text.splitlines():
+        m = re.match(r"^  ([a-z]+)( \[.*)?$", line)
+        if m and m.group(1) in commands:
+            cmd_opts[m.group(1)] = option_words(m.group(2) or "")
+    fleet_cmds, fleet_opts = set(), {}
+    m = re.search(r"^fleet options \(([a-z, ]+)[^)]*\):\n((?:  .*\n)+)", help_text, re.M)
+    if m:
+        fleet_cmds = {w.split()[0] for w in m.group(1).split(",") if w.split()}
+        for line in m.group(2).splitlines():
+            spec = re.match(r"^\s+(-\S.*?)(?:\s{2,}|$)", line)
+            if spec:
+                fleet_opts.update(option_words(spec.group(1)))
     for line in pginit("help", "config").splitlines()[1:]:
         cols = line.split()
         if len(cols) >= 3 and cols[2] != "-":
@@ -103,9 +135,27 @@ def facts():
     for s in secrets:
         secret_vars |= {s.upper(), s.upper() + "_FILE"}
     env |= secret_vars
-    return {"commands": commands, "env": env, "secrets": secrets,
+    return {"commands": commands, "env": env, "secrets": secrets, "cmd_opts": cmd_opts,
+            "fleet_cmds": fleet_cmds, "fleet_opts": fleet_opts,
             "secret_values": {s.upper() for s in secrets} | {"PGPASSWORD", "DATABASE_URL"},
             "readme_missing": missing}
+
+
+def option_words(text):
+    """{option: takes a value} of a help line or synopsis ("-j, --jobs N", "[--json]")."""
+    opts = {}
+    words = re.sub(r"[\[\]|]", " ", text).split()
+    aliases = []
+    for i, w in enumerate(words):
+        if re.match(r"^--?[a-z][a-z-]*,?$", w):
+            aliases.append(w.rstrip(","))
+            if w.endswith(","):
+                continue
+            # "-j, --jobs N": every alias takes the value the last one takes.
+            value = i + 1 < len(words) and bool(re.match(r"^[A-Z][A-Z/.]*$", words[i + 1]))
+            opts.update({a: value for a in aliases})
+        aliases = []
+    return opts
 
 
 def load():
@@ -136,6 +186,44 @@ def is_pginit(image):
     return name.split(":")[0] == "pginit"
 
 
+def split_args(args):
+    """(global options, command, command options) of a pginit argument list."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in OPTS_WITH_ARG:
+            i += 2
+        elif a in OPTS_FLAG or ("=" in a and a.split("=", 1)[0] in OPTS_WITH_ARG):
+            i += 1
+        else:
+            break
+    return args[:i], (args[i] if i < len(args) else None), args[i + 1:]
+
+
+def shard_arg(args):
+    """The value of --shard in a pginit argument list, or None."""
+    _, _, rest = split_args(args)
+    for i, a in enumerate(rest):
+        if a == "--shard" and i + 1 < len(rest):
+            return rest[i + 1]
+    return None
+
+
+def fleet_keys(args, env):
+    """The fleet target keys set by -s options and PGINIT_FLEET_* variables."""
+    glob_opts, _, _ = split_args(args)
+    keys = set()
+    for i, a in enumerate(glob_opts):
+        v = glob_opts[i + 1] if a in ("-s", "--set") and i + 1 < len(glob_opts) else \
+            a.split("=", 1)[1] if a.startswith("--set=") else None
+        if v and v.split("=", 1)[0] in FLEET_TARGET_KEYS:
+            keys.add(v.split("=", 1)[0])
+    for ev in env or []:
+        if ev.get("name") in FLEET_TARGET_VARS and str(ev.get("value", "")):
+            keys.add(ev["name"])
+    return keys
+
+
 def check_args(args, f):
     errs = []
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
@@ -160,6 +248,21 @@ def check_args(args, f):
         return errs + ["no command in args (say `run` explicitly)"]
     if args[i] not in f["commands"]:
         errs.append("command %r is not one of pginit's (%s)" % (args[i], " ".join(sorted(f["commands"]))))
+        return errs
+    allowed = dict(f["cmd_opts"].get(args[i], {}))
+    if args[i] in f["fleet_cmds"]:
+        allowed.update(f["fleet_opts"])
+    rest = args[i + 1:]
+    j = 0
+    while j < len(rest):
+        a = rest[j]
+        if a == "--":
+            break
+        if a.startswith("-") and a not in allowed:
+            errs.append("%s takes no option %s (pginit help)" % (args[i], a))
+        j += 2 if allowed.get(a) else 1
+    if "--shard" in rest and not allowed.get("--shard"):
+        errs.append("--shard: pginit help lists no fleet option --shard for %s" % args[i])
     return errs
 
 
@@ -246,6 +349,69 @@ def check_container(c, pod, secrets_defined, f, where):
     return errs
 
 
+def check_indexed(doc, c, f, where):
+    """An Indexed Job's sharding: the fields, then pginit over every index."""
+    errs = []
+    e = lambda msg: errs.append("%s: %s" % (where, msg))  # noqa: E731
+    spec = doc.get("spec") or {}
+    args = c.get("args") or []
+    completions, parallelism = spec.get("completions"), spec.get("parallelism")
+    shard = shard_arg(args)
+    if not isinstance(completions, int) or completions < 1:
+        return errs + ["%s: an Indexed Job needs completions (one per shard)" % where]
+    if not isinstance(parallelism, int) or not 1 <= parallelism <= completions:
+        e("parallelism %r: 1..completions (%d)" % (parallelism, completions))
+    if not fleet_keys(args, c.get("env")):
+        e("no fleet: -s fleet.pattern=... (or another fleet.* target key) in args, or PGINIT_FLEET_* in env")
+    if shard is None:
+        e("no --shard N in args: every pod would run the whole fleet")
+        return errs
+    if "/" in shard:
+        e("--shard %s: a fixed shard in every pod; say --shard N (the index from JOB_COMPLETION_INDEX)" % shard)
+        return errs
+    for ev in c.get("env") or []:
+        if ev.get("name") == "JOB_COMPLETION_INDEX":
+            ref = ((ev.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath", "")
+            if ref != "metadata.annotations['batch.kubernetes.io/job-completion-index']":
+                e("env JOB_COMPLETION_INDEX is set by hand: Kubernetes sets it per pod in an Indexed Job")
+    if errs:
+        return errs
+    # N pods for N shards; and whatever the numbers, what pginit makes of them below.
+    if shard != str(completions):
+        e("--shard %s but completions %d: shards and pods must match" % (shard, completions))
+    # pginit with the pod's arguments (its fleet replaced by a stand-in list, the command by
+    # validate --offline), once per index: every index accepted, every database once.
+    glob_opts, _, rest = split_args(args)
+    glob_opts = [a for i, a in enumerate(glob_opts)
+                 if not (a.split("=", 1)[0] in FLEET_TARGET_KEYS or
+                         (a in ("-s", "--set") and i + 1 < len(glob_opts) and
+                          glob_opts[i + 1].split("=", 1)[0] in FLEET_TARGET_KEYS))]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PGINIT_CONFIG": os.path.join(TOP, "pginit.conf")}
+    for ev in c.get("env") or []:
+        if str(ev.get("name", "")).startswith("PGINIT_") and "value" in ev and ev["name"] not in FLEET_TARGET_VARS:
+            env[ev["name"]] = str(ev["value"])
+    seen = []
+    for index in range(completions):
+        env["JOB_COMPLETION_INDEX"] = str(index)
+        r = subprocess.run([pginit_bin(), *glob_opts, "-q", "-s", "fleet.databases=" + ",".join(STAND_IN),
+                            "validate", "--offline", "--json", "--shard", shard], env=env,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            e("pginit refuses the pod of index %d (--shard %s, exit %d): %s" %
+              (index, shard, r.returncode, " / ".join(r.stderr.strip().splitlines())))
+            continue
+        doc_json = json.loads(r.stdout.strip().splitlines()[-1])
+        seen += [t["target"] for t in doc_json["targets"]]
+    missing = sorted(set(STAND_IN) - set(seen))
+    twice = sorted({t for t in seen if seen.count(t) > 1})
+    if missing:
+        e("indexes 0..%d leave %d of %d databases to no pod (a shard never run): %s" %
+          (completions - 1, len(missing), len(STAND_IN), " ".join(missing[:5])))
+    if twice:
+        e("databases run by two pods: %s" % " ".join(twice[:5]))
+    return errs
+
+
 def check(docs, f):
     errs = ["README.md does not name %s" % v for v in f["readme_missing"]]
     secrets_defined = {}
@@ -265,37 +431,48 @@ def check(docs, f):
                 if "REPLACE" not in str(v):
                     errs.append("%s: Secret %s: %s is not a placeholder (no REPLACE in it)" % (where, name, k))
             secrets_defined[name] = list(sd)
-    jobs = inits = 0
+    jobs = indexed = inits = 0
     for where, doc in docs:
         pod = pod_specs(doc) if isinstance(doc, dict) else None
         if pod is None:
             continue
         where = "%s: %s %s" % (where, doc["kind"], doc["metadata"]["name"])
         found = 0
+        is_indexed = doc["kind"] == "Job" and (doc.get("spec") or {}).get("completionMode") == "Indexed"
         for field in ("initContainers", "containers"):
             for c in pod.get(field) or []:
                 if is_pginit(c.get("image", "")):
                     found += 1
                     inits += field == "initContainers"
                     errs += check_container(c, pod, secrets_defined, f, where)
+                    shard = shard_arg(c.get("args") or [])
+                    if is_indexed:
+                        errs += check_indexed(doc, c, f, where)
+                    elif shard is not None and "/" not in shard:
+                        errs.append("%s: --shard %s takes its index from JOB_COMPLETION_INDEX, which only an "
+                                    "Indexed Job sets (completionMode: Indexed)" % (where, shard))
         if not found:
             continue
         if doc["kind"] == "Job":
-            jobs += 1
+            jobs += not is_indexed
+            indexed += is_indexed
             if pod.get("restartPolicy") not in ("Never", "OnFailure"):
                 errs.append("%s: restartPolicy must be Never or OnFailure" % where)
             if "backoffLimit" not in (doc.get("spec") or {}):
                 errs.append("%s: no backoffLimit" % where)
     if not jobs:
         errs.append("no Job runs pginit")
+    if not indexed:
+        errs.append("no Indexed Job runs pginit over a fleet")
     if not inits:
         errs.append("no initContainer runs pginit")
     return errs
 
 
-def pginit_container(docs, kind):
+def pginit_container(docs, kind, indexed=False):
     for _, doc in docs:
-        if isinstance(doc, dict) and doc.get("kind") == kind:
+        if isinstance(doc, dict) and doc.get("kind") == kind and \
+                ((doc.get("spec") or {}).get("completionMode") == "Indexed") == indexed:
             pod = pod_specs(doc)
             for field in ("initContainers", "containers"):
                 for c in pod.get(field) or []:
@@ -311,6 +488,14 @@ def mutations():
 
     def init(docs):
         return pginit_container(docs, "Deployment")
+
+    def ijob(docs):
+        return pginit_container(docs, "Job", indexed=True)
+
+    def ijob_args(docs, old, new):
+        c = ijob(docs)[2]
+        i = c["args"].index(old)
+        c["args"][i:i + 1] = new
 
     def secret(docs):
         return next(d for _, d in docs if d.get("kind") == "Secret")
@@ -348,6 +533,26 @@ def mutations():
         ("Secret with an extra key", lambda d: secret(d)["stringData"].update(other="REPLACE")),
         ("Secret as data", lambda d: secret(d).update(data={"x": "eA=="})),
         ("no Job", lambda d: job(d)[0].update(kind="ConfigMap")),
+        ("unknown run option", lambda d: job(d)[2]["args"].append("--shards")),
+        ("--shard N outside an Indexed Job", lambda d: job(d)[2]["args"].extend(["--shard", "3"])),
+        ("indexed: completions 2 (a shard never run)", lambda d: ijob(d)[0]["spec"].update(completions=2, parallelism=2)),
+        ("indexed: completions 4 (index 3 refused)", lambda d: ijob(d)[0]["spec"].update(completions=4)),
+        ("indexed: --shard 4 for 3 pods", lambda d: ijob_args(d, "3", ["4"])),
+        ("indexed: the same shard in every pod", lambda d: ijob_args(d, "3", ["1/3"])),
+        ("indexed: no --shard", lambda d: ijob_args(d, "--shard", []) or ijob_args(d, "3", [])),
+        ("indexed: no fleet", lambda d: ijob_args(d, "-s", []) or ijob_args(d, "fleet.pattern=tenant_%", [])),
+        ("indexed: JOB_COMPLETION_INDEX by hand", lambda d: ijob(d)[2]["env"].append(
+            {"name": "JOB_COMPLETION_INDEX", "value": "1"})),
+        ("indexed: parallelism 0", lambda d: ijob(d)[0]["spec"].update(parallelism=0)),
+        ("indexed: not Indexed", lambda d: ijob(d)[0]["spec"].pop("completionMode")),
+        ("indexed: latest tag", lambda d: ijob(d)[2].update(image="pginit:latest")),
+        ("indexed: writable root", lambda d: ijob(d)[2]["securityContext"].update(readOnlyRootFilesystem=False)),
+        ("indexed: runs as root", lambda d: (ijob(d)[1]["securityContext"].update(runAsUser=0, runAsNonRoot=False),
+                                             ijob(d)[2]["securityContext"].pop("runAsUser"),
+                                             ijob(d)[2]["securityContext"].pop("runAsNonRoot"))),
+        ("indexed: secrets mounted elsewhere", lambda d: ijob(d)[2]["volumeMounts"][0].update(mountPath="/secrets")),
+        ("indexed: _FILE to a missing key", lambda d: next(
+            e for e in ijob(d)[2]["env"] if e["name"] == "POSTGRES_PASSWORD_FILE").update(value="/run/secrets/pg")),
     ]
 
 
