@@ -8,8 +8,11 @@
  * keeps each target's libpq connections, signal state, placeholders and log
  * capture apart without touching the single-target code: a worker is the
  * ordinary command with the target's dbname (or schema) put into its copy of
- * the config. Its stdout/stderr go to an unlinked temporary file, which the
- * parent reads when the worker exits to print one line per target.
+ * the config. Its stdout/stderr go to a file in memory (memfd; an unlinked
+ * temporary file where the kernel has none), so a fleet writes nothing to a
+ * file system (read-only roots); the parent reads it when the worker exits to
+ * print one line per target. A worker that cannot be started counts as a
+ * failed target (exit 6).
  *
  * --shard I/N keeps the targets whose FNV-1a hash of the name, mod N, is I-1:
  * a target's shard depends only on its own name, so adding targets never
@@ -22,6 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -390,10 +394,29 @@ struct fleet {
 	bool status, stop, killed;
 };
 
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 0x0001U
+#endif
+
+/* A worker's log: in memory where the kernel can (memfd), else an unlinked temporary file. */
+static FILE *worker_log(void)
+{
+#ifdef SYS_memfd_create
+	int fd = (int)syscall(SYS_memfd_create, "pginit-worker", MFD_CLOEXEC);
+	if (fd >= 0) {
+		FILE *f = fdopen(fd, "w+");
+		if (f)
+			return f;
+		close(fd);
+	}
+#endif
+	return tmpfile();
+}
+
 static void start(struct fleet *f, int i)
 {
 	struct slot *s = &f->slots[i];
-	s->out = tmpfile();
+	s->out = worker_log();
 	s->t0 = now_ms();
 	fflush(stdout);
 	fflush(stderr);
@@ -408,6 +431,16 @@ static void start(struct fleet *f, int i)
 		s->state = T_DONE;
 		s->code = RC_CONNECT;
 		s->detail = xstrdup("no worker");
+		if (s->out)
+			fclose(s->out);
+		s->out = NULL;
+		if (s->code > f->worst)
+			f->worst = s->code;
+		if (f->ctx->opts.fail_fast)
+			f->stop = true;
+		if (!f->ctx->opts.json)
+			printf("%-32s %-11s exit %-3d %6ld ms  %s\n", f->l->t[i].name, state_word(s, f->status), s->code,
+			       s->ms, s->detail);
 		return;
 	}
 	s->pid = pid;
