@@ -140,7 +140,13 @@ static bool parse_shard(const char *v, struct cmd_opts *o)
 			return false;
 	} else {
 		const char *idx = getenv("JOB_COMPLETION_INDEX");
-		if (!parse_long(v, &n) || !idx || !parse_long(idx, &i)) {
+		if (parse_long(v, &n) && idx && !parse_long(idx, &i)) {
+			log_error("--shard %s: JOB_COMPLETION_INDEX='%.40s' is not a number", v, idx);
+			log_hint("Swarm renders the task slot 0 as the node id: template it as "
+				 "{{if eq .Task.Slot .Node.ID}}0{{else}}{{.Task.Slot}}{{end}}");
+			return false;
+		}
+		if (!parse_long(v, &n) || !idx) {
 			log_error("--shard %s: expected I/N, or N with JOB_COMPLETION_INDEX set", v);
 			return false;
 		}
