@@ -2,7 +2,8 @@
 # Docker test suite: the real image and the real compose files on a real engine.
 #
 # Usage: tests/docker/run.sh [TEST...]
-#   tests: image config dev test startup prod tls race concurrent versions swarm   (default: all)
+#   tests: image config dev test startup prod tls race concurrent versions swarm swarm_fleet
+#          (default: all)
 #
 # Files: engine.sh (the engine), images.sh (the local images), helpers.sh (dc, cid, db_sql,
 # wait_exit, ... on top of tests/lib.sh's fail/assert_*), and one *.test.sh per area:
@@ -11,7 +12,7 @@
 #   tls.test.sh       tls              prod with verify-full
 #   race.test.sh      race concurrent  init racing a starting server; two inits at once
 #   versions.test.sh  versions         PostgreSQL 15 and 17
-#   swarm.test.sh     swarm            deploy/swarm/stack.yml on a one-node swarm
+#   swarm.test.sh     swarm swarm_fleet   deploy/swarm/stack.yml on a one-node swarm (app, fleet job)
 # A new test is a function test_NAME in one of them (or in a new *.test.sh) declared with
 # `docker_test NAME "what it checks"`; it runs in a subshell with errexit, and its log is
 # printed when it fails.

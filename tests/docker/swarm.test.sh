@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # $top, $work and the image variables are set by run.sh
-# Docker Swarm: deploy/swarm/stack.yml on a one-node swarm of the suite's engine.
+# Docker Swarm: deploy/swarm/stack.yml on a one-node swarm of the suite's engine: the app
+# replicas in entrypoint mode (swarm) and the sharded fleet job (swarm_fleet).
 # Sourced by tests/docker/run.sh (helpers: tests/lib.sh, tests/docker/helpers.sh).
 #
 # The swarm is made by the test when the engine is not in one (`docker swarm init` on
