@@ -573,6 +573,60 @@ static enum rc safety_check_server(struct db *db, const struct config *cfg, cons
 
 /* ---- cluster */
 
+/*
+ * A database pginit created carries this COMMENT. On any other (adopted)
+ * database bootstrap never takes a privilege away from PUBLIC, which existing
+ * login roles may rely on, unless database.harden is set.
+ */
+#define DB_CREATED_MARK "created by pginit"
+
+/* COMMENT ON DATABASE ... IS the mark, on any connection (maint need not be in it). */
+static enum rc write_created_mark(struct db *db, const struct config *cfg)
+{
+	char *id = db_ident(db, cfg->dbname);
+	char *c = xasprintf("COMMENT ON DATABASE %s IS '%s'", id, DB_CREATED_MARK);
+	char *what = xasprintf("mark database %s as created by pginit", cfg->dbname);
+	enum rc rc = exec_or_log(db, c, what, RC_BOOTSTRAP);
+	free(what);
+	free(c);
+	free(id);
+	return rc;
+}
+
+/*
+ * db is connected to the target, before this run changed anything in it. A
+ * database with no mark and nothing in it at all (no relation, function, type
+ * or schema of its own besides public) is one a run of ours created and was
+ * stopped (kill -9) between CREATE DATABASE and its COMMENT: mark it now, so
+ * later runs do not take it for adopted. Any object in it: adopted, unmarked.
+ */
+static enum rc mark_if_unmarked_and_empty(struct db *db, const struct config *cfg)
+{
+	struct db_error err = {0};
+	struct db_result *r = db_query(db,
+		"SELECT shobj_description(d.oid, 'pg_database') IS NULL"
+		" AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema')"
+		"   AND n.nspname !~ '^pg_')"
+		" AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace)"
+		" AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace)"
+		" AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace)"
+		" AND NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname <> 'plpgsql')"
+		" FROM pg_database d WHERE d.datname = current_database()", 0, NULL, &err);
+	if (!r) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect database %s: %s", cfg->dbname,
+			     err.message);
+		db_error_clear(&err);
+		return RC_BOOTSTRAP;
+	}
+	bool empty = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	if (!empty)
+		return RC_OK;
+	log_info("database %s is empty and unmarked (a run stopped right after creating it): marked as created by pginit",
+		 cfg->dbname);
+	return write_created_mark(db, cfg);
+}
+
 enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created)
 {
 	*created = false;
@@ -598,8 +652,11 @@ enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char
 	if (!differs)
 		log_debug("roles %s, %s%s%s: as configured", cfg->owner.name, cfg->app.name,
 			  cfg->readonly.name[0] ? ", " : "", cfg->readonly.name);
-	if (cs.db_exists)
+	if (cs.db_exists) {
+		if (cfg->create_database)
+			rc = mark_if_unmarked_and_empty(maint, cfg);
 		goto done;
+	}
 	if (!cfg->create_database) {
 		log_error("database %s does not exist and database.create is false", cfg->dbname);
 		log_hint("create it, or set database.create = true (PGINIT_CREATE_DATABASE=true)");
@@ -613,6 +670,10 @@ enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char
 	if (rc == RC_OK) {
 		log_info("created database %s", cfg->dbname);
 		*created = true;
+		/* The mark that lets later runs take PUBLIC's privileges away here (and only here). */
+		char *c = xasprintf("COMMENT ON DATABASE %s IS '%s'", id, DB_CREATED_MARK);
+		rc = exec_or_log(maint, c, what, RC_BOOTSTRAP);
+		free(c);
 	}
 	free(what);
 	free(sql);
@@ -624,6 +685,27 @@ done:
 }
 
 /* ---- database: read what differs, change only that */
+
+static bool may_harden(struct db *db, const struct config *cfg, bool *ok)
+{
+	*ok = true;
+	if (cfg->harden)
+		return true;
+	struct db_error err = {0};
+	struct db_result *r = db_query(db,
+		"SELECT shobj_description(oid, 'pg_database') = '" DB_CREATED_MARK "'"
+		" FROM pg_database WHERE datname = current_database()", 0, NULL, &err);
+	if (!r) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect database %s: %s", cfg->dbname,
+			     err.message);
+		db_error_clear(&err);
+		*ok = false;
+		return false;
+	}
+	bool created = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	return created;
+}
 
 /*
  * One row per thing that differs from the configuration: (kind, schema, name,
@@ -641,7 +723,7 @@ static const char diff_sql[] =
 	" SELECT 'schema', name, NULL, NULL FROM s WHERE oid IS NULL"
 	" UNION ALL SELECT 'extension', NULL, e, NULL FROM unnest($5::text[]) AS e"
 	"   WHERE NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = e)"
-	" UNION ALL SELECT 'schema_owner', name, NULL, NULL FROM s WHERE oid IS NOT NULL AND nspowner <> (SELECT oid FROM o)"
+	" UNION ALL SELECT 'schema_owner', name, nspowner::regrole::text, NULL FROM s WHERE oid IS NOT NULL AND nspowner <> (SELECT oid FROM o)"
 	" UNION ALL SELECT 'public_create', NULL, NULL, NULL FROM pg_namespace n WHERE nspname = 'public' AND EXISTS"
 	"   (SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x"
 	"    WHERE x.grantee = 0 AND x.privilege_type = 'CREATE')"
@@ -725,7 +807,7 @@ static const char *who_name(const struct config *cfg, const char *who)
 }
 
 /* The GRANT/REVOKE/ALTER for every other row; tables and sequences one statement per grantee. */
-static void changes_sql(struct db *db, const struct config *cfg, const struct db_result *r, struct buf *sql)
+static void changes_sql(struct db *db, const struct config *cfg, const struct db_result *r, bool harden, struct buf *sql)
 {
 	char *owner = db_ident(db, cfg->owner.name);
 	char *dbname = db_ident(db, cfg->dbname);
@@ -734,8 +816,18 @@ static void changes_sql(struct db *db, const struct config *cfg, const struct db
 		const char *kind = db_get(r, i, 0), *who = db_get(r, i, 3);
 		char *s = db_get(r, i, 1) ? db_ident(db, db_get(r, i, 1)) : NULL;
 		char *g = who ? db_ident(db, who_name(cfg, who)) : NULL;
-		if (strcmp(kind, "schema_owner") == 0) {
+		if (!harden && (strcmp(kind, "public_create") == 0 || strcmp(kind, "database_public") == 0)) {
+			/* An adopted database: say what would change, change nothing. */
+			log_warn("database %s was not created by pginit: left %s (would run: %s)", cfg->dbname,
+				 kind[0] == 'p' ? "PUBLIC's CREATE on schema public" : "PUBLIC's privileges on the database",
+				 kind[0] == 'p' ? "REVOKE CREATE ON SCHEMA public FROM PUBLIC" : "REVOKE ALL ON DATABASE ... FROM PUBLIC");
+			log_hint("existing roles may rely on them; set database.harden = true (PGINIT_DATABASE_HARDEN=true) to revoke");
+		} else if (strcmp(kind, "schema_owner") == 0) {
+			/* On an adopted database the former owner keeps what owning gave it (granted
+			 * after the change: ALTER OWNER hands the old owner's ACL entries to the new). */
 			buf_printf(sql, "ALTER SCHEMA %s OWNER TO %s;\n", s, owner);
+			if (!harden)
+				buf_printf(sql, "GRANT USAGE, CREATE ON SCHEMA %s TO %s;\n", s, db_get(r, i, 2));
 		} else if (strcmp(kind, "public_create") == 0) {
 			/* Least privilege: nobody creates in public but its owner. */
 			buf_puts(sql, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n");
@@ -838,8 +930,14 @@ static enum rc converge_database(struct db *db, const struct config *cfg)
 		if (!r)
 			rc = RC_BOOTSTRAP;
 	}
+	bool harden = false, ok = true;
 	if (rc == RC_OK) {
-		changes_sql(db, cfg, r, &sql);
+		harden = may_harden(db, cfg, &ok);
+		if (!ok)
+			rc = RC_BOOTSTRAP;
+	}
+	if (rc == RC_OK) {
+		changes_sql(db, cfg, r, harden, &sql);
 		buf_puts(&sql, "COMMIT;\n");
 		rc = exec_or_log(db, sql.data, "set up schemas, extensions and grants", RC_BOOTSTRAP);
 	}
@@ -934,9 +1032,11 @@ enum rc bootstrap_create_database(struct db *maint, const struct config *cfg, co
 	char *sql = xasprintf("CREATE DATABASE %s", id);
 	struct db_error err = {0};
 	enum rc rc = RC_OK;
-	if (db_exec(maint, sql, NULL, &err))
+	if (db_exec(maint, sql, NULL, &err)) {
 		log_info("created database %s", cfg->dbname);
-	else if (strcmp(err.sqlstate, "42P04") == 0 || strcmp(err.sqlstate, "23505") == 0)
+		/* At once, on the same connection: the mark that lets later runs take PUBLIC's privileges away here. */
+		rc = write_created_mark(maint, cfg);
+	} else if (strcmp(err.sqlstate, "42P04") == 0 || strcmp(err.sqlstate, "23505") == 0)
 		log_debug("database %s: created meanwhile by another run", cfg->dbname);
 	else {
 		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to create database %s: %s",

@@ -59,6 +59,7 @@ static const struct key global_keys[] = {
 	{"ledger_schema", K_STR, C(ledger_schema), "PGINIT_LEDGER_SCHEMA", "schema of pginit's own tables", CK_NAME},
 	{"migrations_format", K_STR, C(migrations_format), "PGINIT_MIGRATIONS_FORMAT", "auto, native, golang-migrate, dbmate, goose or flyway", CK_FORMAT},
 	{"migrations_compat", K_BOOL, C(migrations_compat), "PGINIT_MIGRATIONS_COMPAT", "also keep the old tool's history table in its shape", CK_NONE},
+	{"migrations_role", K_STR, C(migrations_role), "PGINIT_MIGRATIONS_ROLE", "role migrations run as (default: roles.owner.name; see `adopt-owner`)", CK_NONE},
 	{"migrations_compat_table", K_STR, C(migrations_compat_table), "PGINIT_MIGRATIONS_COMPAT_TABLE", "the old tool's table: name or schema.name (default: its own name in the first schema of the search_path)", CK_NONE},
 	{"migrations_run_as_admin", K_BOOL, C(migrations_run_as_admin), "PGINIT_MIGRATIONS_RUN_AS_ADMIN", "run every migration as the admin role, not the owner role (escape hatch: pg_dump output)", CK_NONE},
 	{"migrations_strict_transactions", K_BOOL, C(migrations_strict_transactions), "PGINIT_MIGRATIONS_STRICT_TRANSACTIONS", "only the directive takes a migration out of a transaction (no detection)", CK_NONE},
@@ -90,6 +91,8 @@ static const struct key global_keys[] = {
 	{"database.create", K_BOOL, C(create_database), "PGINIT_CREATE_DATABASE", "create the database if it is missing", CK_NONE},
 	{"database.schemas", K_LIST, C(schemas), "PGINIT_SCHEMAS", "schemas owned by the owner role", CK_NAMES},
 	{"database.extensions", K_LIST, C(extensions), "PGINIT_EXTENSIONS", "extensions created in schema public", CK_NAMES},
+	{"database.search_path", K_STR, C(search_path), "PGINIT_SEARCH_PATH", "search_path of migrations and seeds (empty: the database's own)", CK_NONE},
+	{"database.harden", K_BOOL, C(harden), "PGINIT_DATABASE_HARDEN", "revoke PUBLIC's privileges on a database pginit did not create", CK_NONE},
 	{"roles", K_GROUP, 0, NULL, "the application roles", CK_NONE},
 	{"roles.owner", K_GROUP, 0, NULL, "NOLOGIN role owning schemas and every migrated object", CK_NONE},
 	{"roles.owner.name", K_STR, C(owner.name), "PGINIT_OWNER_ROLE", "owner role name (${database} is the database name)", CK_NONE},
@@ -1073,6 +1076,32 @@ static enum rc check_host_ports(const struct config *cfg)
 
 /* ---- public */
 
+/* A directory that exists. */
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * No configuration file, DATABASE_URL set: migrations only, like `dbmate up`.
+ * Before PGINIT_* and --set, which still override.
+ */
+static void migrations_only_defaults(struct config *cfg)
+{
+	cfg->migrations_only = true;
+	strlist_free(&cfg->schemas);
+	strlist_free(&cfg->extensions);
+	cfg->create_database = false;
+	cfg->migrations_compat = true;
+	set_string(&cfg->maintenance_db, cfg->dbname); /* the connecting role may have no other database */
+	set_string(&cfg->migrations_dir, !is_dir("migrations") && is_dir("db/migrations") ? "db/migrations" : "migrations");
+	set_string(&cfg->default_profile, "default");
+	cfg->profiles = xcalloc(1, sizeof *cfg->profiles);
+	cfg->n_profiles = 1;
+	profile_defaults(&cfg->profiles[0], "default");
+}
+
 enum rc config_check_paths(const struct config *cfg)
 {
 	struct stat st;
@@ -1094,6 +1123,9 @@ enum rc config_check_paths(const struct config *cfg)
 
 struct config *config_load(const char *path, const struct strlist *sets, enum rc *rc)
 {
+	bool implicit = !path;
+	if (!path)
+		path = "pginit.conf";
 	struct config *cfg = xcalloc(1, sizeof *cfg);
 	cfg->file = xstrdup(path);
 	const char *slash = strrchr(path, '/');
@@ -1105,6 +1137,12 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 	config_t lc;
 	config_init(&lc);
 	*rc = RC_CONFIG;
+	const char *url = getenv("DATABASE_URL");
+	bool no_file = implicit && url && *url && access(path, F_OK) != 0 && errno == ENOENT;
+	if (no_file) {
+		config_destroy(&lc);
+		goto env;
+	}
 	char *text = read_config_text(path);
 	if (!text)
 		goto fail;
@@ -1132,18 +1170,23 @@ struct config *config_load(const char *path, const struct strlist *sets, enum rc
 		goto fail;
 	config_destroy(&lc); /* every string was copied */
 
+env:
 	if ((*rc = apply_libpq_env(cfg)) != RC_OK)
 		goto fail_nolc;
 	if ((*rc = apply_postgres_env(cfg)) != RC_OK)
 		goto fail_nolc;
 	if ((*rc = apply_database_url(cfg)) != RC_OK)
 		goto fail_nolc;
+	if (no_file)
+		migrations_only_defaults(cfg);
 	if ((*rc = apply_pginit_env(global_keys, cfg)) != RC_OK)
 		goto fail_nolc;
 	if ((*rc = apply_sets(cfg, false)) != RC_OK)
 		goto fail_nolc;
 	if ((*rc = load_admin_password(cfg)) != RC_OK)
 		goto fail_nolc;
+	if (cfg->migrations_only && !(cfg->migrations_role && cfg->migrations_role[0]))
+		set_string(&cfg->migrations_role, cfg->user); /* the migrations run as the connecting role */
 	if ((*rc = finish_roles(cfg)) != RC_OK)
 		goto fail_nolc;
 	if ((*rc = check_ledger_schema(cfg)) != RC_OK)
@@ -1208,7 +1251,7 @@ void config_free(struct config *cfg)
 			 &cfg->sslmode, &cfg->sslrootcert, &cfg->application_name, &cfg->maintenance_db,
 			 &cfg->target_session_attrs, &cfg->migrations_dir, &cfg->seeds_dir, &cfg->initdb_dir,
 			 &cfg->credentials_file, &cfg->ledger_schema, &cfg->default_profile, &cfg->migrations_format,
-			 &cfg->migrations_compat_table,
+			 &cfg->migrations_compat_table, &cfg->search_path, &cfg->migrations_role,
 			 &cfg->fleet_pattern, &cfg->fleet_targets_file, &cfg->fleet_schema_pattern,
 			 &cfg->fleet_schema_ledger, &cfg->tenant_schema, &cfg->ports, &cfg->lock_mode};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

@@ -84,6 +84,8 @@ struct config {
 	bool create_database;
 	struct strlist schemas;
 	struct strlist extensions;
+	char *search_path; /* the migrations' and seeds' search_path; NULL or "": the database's own */
+	bool harden;       /* revoke PUBLIC's privileges also on a database pginit did not create */
 
 	/* Names after ${database} expansion; checked at load (not empty, at most
 	 * 63 bytes, distinct, none of them connection.user). */
@@ -102,6 +104,8 @@ struct config {
 	char *default_profile;
 	char *migrations_format; /* auto, native, golang-migrate, dbmate, goose, flyway */
 	bool migrations_compat;  /* keep the old tool's history table */
+	bool migrations_only;    /* no config file, DATABASE_URL: no roles, schemas, extensions, secrets */
+	char *migrations_role;   /* the role migrations run as; NULL or "": roles.owner.name */
 	char *migrations_compat_table; /* the old tool's table ("name" or "schema.name"), or NULL */
 	bool migrations_run_as_admin; /* escape hatch: migrations without SET ROLE owner */
 	bool migrations_strict_transactions; /* no detection of files that run outside a transaction */
@@ -156,5 +160,11 @@ enum rc config_retarget(struct config *cfg, const char *dbname);
 
 /* Print the key table: path, type, environment variable, description. */
 void config_print_keys(FILE *out);
+
+/* The role migrations run as (SET ROLE): migrations_role, else the owner role. */
+static inline const char *config_migrations_role(const struct config *cfg)
+{
+	return cfg->migrations_role && cfg->migrations_role[0] ? cfg->migrations_role : cfg->owner.name;
+}
 
 #endif

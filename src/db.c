@@ -293,6 +293,7 @@ static bool fill_keywords(const struct db_params *p, struct conn_kw *k, int reso
 	ADD("sslrootcert", p->sslrootcert);
 	ADD("application_name", p->application_name);
 	ADD("target_session_attrs", p->target_session_attrs);
+	ADD("options", p->options);
 	if (p->connect_timeout > 0)
 		ADD("connect_timeout", k->timeout);
 	/* A peer that vanishes (host down, network cut) ends the connection instead of hanging it. */
@@ -396,7 +397,8 @@ static void params_copy(struct db_params *dst, const struct db_params *src)
 {
 	*dst = *src;
 	const char **fields[] = {&dst->host, &dst->dbname, &dst->user, &dst->password, &dst->sslmode, &dst->sslrootcert,
-				 &dst->application_name, &dst->target_session_attrs, &dst->lock_timeout, &dst->ports};
+				 &dst->application_name, &dst->target_session_attrs, &dst->lock_timeout, &dst->ports,
+				 &dst->options};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		*fields[i] = *fields[i] ? xstrdup(*fields[i]) : NULL;
 }
@@ -405,7 +407,8 @@ static void params_free(struct db_params *p)
 {
 	char **fields[] = {(char **)&p->host, (char **)&p->dbname, (char **)&p->user, (char **)&p->sslmode,
 			   (char **)&p->sslrootcert, (char **)&p->application_name, (char **)&p->target_session_attrs,
-			   (char **)&p->lock_timeout, (char **)&p->ports};
+			   (char **)&p->lock_timeout, (char **)&p->ports,
+			   (char **)&p->options};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		free(*fields[i]);
 	free_secret((char *)p->password);

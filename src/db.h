@@ -42,6 +42,7 @@ struct db_params {
 	/* session lock_timeout for pginit's own statements ("10s"); NULL: none. Not set
 	 * behind a pooler (a session SET would stay on a pooled server connection). */
 	const char *lock_timeout;
+	const char *options; /* libpq options ("-c name=value", escaped), or NULL */
 };
 
 struct db_error {

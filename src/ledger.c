@@ -243,6 +243,17 @@ static char *steps_json(const struct ledger_step *steps, int n)
 	return buf_steal(&b);
 }
 
+bool ledger_run_rebind(struct db *db, const char *schema, long run_id)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%ld", run_id);
+	const char *params[] = {id};
+	return exec_params(db, schema,
+			   "UPDATE %1$s.init_log SET backend_pid = pg_backend_pid(), backend_start = (SELECT backend_start"
+			   " FROM pg_stat_activity WHERE pid = pg_backend_pid()) WHERE id = $1::bigint",
+			   1, params, "record the run's new session in init_log", NULL);
+}
+
 bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
 		    long seed_rows, const char *error, const struct ledger_step *steps, int n_steps)
 {

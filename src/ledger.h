@@ -40,6 +40,8 @@ struct ledger_run {
 };
 /* Insert the run's row (status running); *run_id gets its id. */
 bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id);
+/* The run goes on in a new session (reconnected after bootstrap): its backend_pid/backend_start follow. */
+bool ledger_run_rebind(struct db *db, const char *schema, long run_id);
 /* Mark runs whose session is gone as abandoned (called by ledger_run_begin); logs each. */
 bool ledger_mark_abandoned(struct db *db, const char *schema);
 /* The step the run is in now (shown if the run is abandoned). */

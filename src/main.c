@@ -101,7 +101,7 @@ static enum rc run_command(struct global *g, struct ctx *ctx)
 	const char *path = g->config_path ? g->config_path : getenv("PGINIT_CONFIG");
 	const char *profile = g->profile && *g->profile ? g->profile : getenv("PGINIT_PROFILE");
 	enum rc rc;
-	ctx->cfg = config_load(path && *path ? path : "pginit.conf", &g->sets, &rc);
+	ctx->cfg = config_load(path && *path ? path : NULL, &g->sets, &rc); /* NULL: ./pginit.conf, or none */
 	if (!ctx->cfg)
 		return rc;
 	rc = config_select_profile(ctx->cfg, profile);

@@ -292,7 +292,7 @@ static void hint_owner(struct db *db, const struct config *cfg, const char *errm
 	if (strstr(errmsg, "must be member of role")) {
 		log_hint("the file gives an object to another role (pg_dump's ALTER ... OWNER TO): migrations run as %s; "
 			 "run it as the admin with '-- pginit:run-as admin' (or migrations_run_as_admin = true), or "
-			 "dump with --no-owner", cfg->owner.name);
+			 "dump with --no-owner", config_migrations_role(cfg));
 		return;
 	}
 	if (!p)
@@ -313,8 +313,8 @@ static void hint_owner(struct db *db, const struct config *cfg, const char *errm
 	if (r && db_nrows(r) == 1)
 		log_hint("%s is owned by role %s, and migrations run as %s: hand it over (ALTER TABLE %s OWNER TO %s, "
 			 "or REASSIGN OWNED BY %s TO %s, as the admin), or run this file as the admin with "
-			 "'-- pginit:run-as admin'", rel, db_get(r, 0, 0), cfg->owner.name, rel, cfg->owner.name,
-			 db_get(r, 0, 0), cfg->owner.name);
+			 "'-- pginit:run-as admin'", rel, db_get(r, 0, 0), config_migrations_role(cfg), rel,
+			 config_migrations_role(cfg), db_get(r, 0, 0), config_migrations_role(cfg));
 	db_result_free(r);
 	db_error_clear(&err);
 	free(rel);
@@ -342,9 +342,9 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 			 "migrations_strict_transactions = true turns this off", o.s.name, o.s.no_tx_why);
 	bool as_admin = o.s.run_as_admin || cfg->migrations_run_as_admin;
 	if (as_admin)
-		log_info("%s runs as the admin role, not %s (%s)", o.s.name, cfg->owner.name,
+		log_info("%s runs as the admin role, not %s (%s)", o.s.name, config_migrations_role(cfg),
 			 o.s.run_as_admin ? "-- pginit:run-as admin" : "migrations_run_as_admin");
-	struct txn t = {.transaction = !o.s.no_transaction, .role = as_admin ? NULL : cfg->owner.name,
+	struct txn t = {.transaction = !o.s.no_transaction, .role = as_admin ? NULL : config_migrations_role(cfg),
 			.timeouts = cfg->profile,
 			.work = one_work, .record = one_record, .arg = &o};
 	bool ran, ok = txn_run(db, &t, &ran);
@@ -367,7 +367,7 @@ static bool compat_table(struct db *db, const struct config *cfg, const struct m
 	if (!cfg->migrations_compat || !set->format->history_table)
 		return true;
 	*table = format_history_name(db, set->format, cfg->migrations_compat_table);
-	return *table && format_history_ensure(db, set->format, *table, cfg->owner.name);
+	return *table && format_history_ensure(db, set->format, *table, config_migrations_role(cfg));
 }
 
 bool migrate_check(const struct migration_set *set, const struct plan *plan, const struct kv *vars)
@@ -476,7 +476,7 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 		}
 		bool as_admin = s.run_as_admin || cfg->migrations_run_as_admin;
 		char *set_role = as_admin ? xstrdup("-- (as the admin role: no SET ROLE)")
-					  : txn_set_role_sql(NULL, cfg->owner.name, !s.no_transaction);
+					  : txn_set_role_sql(NULL, config_migrations_role(cfg), !s.no_transaction);
 		printf("\n-- [%d/%d] %s (version %s%s%s%s)\n", k + 1, plan->n_pending, m->file, m->version,
 		       s.no_transaction ? ", no transaction" : "", s.no_tx_why ? ": " : "", s.no_tx_why ? s.no_tx_why : "");
 		printf("%s;\n", session_reset_sql);

@@ -24,11 +24,30 @@ struct db_params session_params(const struct config *cfg, const char *dbname)
 	};
 }
 
+/* libpq's options value "-c search_path=...": space and backslash escaped with a backslash. */
+static char *search_path_option(const char *search_path)
+{
+	if (!search_path || !search_path[0])
+		return NULL;
+	struct buf b = {0};
+	buf_puts(&b, "-c search_path=");
+	for (const char *c = search_path; *c; c++) {
+		if (*c == ' ' || *c == '\\' || *c == '\t')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *c);
+	}
+	return buf_steal(&b);
+}
+
 struct db *session_connect(const struct config *cfg, enum rc *rc)
 {
 	struct db_params p = session_params(cfg, cfg->dbname);
 	struct db_error err = {0};
+	/* A connection-start setting: RESET/DISCARD ALL return to it, not to the database's own. */
+	char *options = search_path_option(cfg->search_path);
+	p.options = options;
 	struct db *db = db_connect(&p, &err);
+	free(options);
 	if (!db) {
 		log_error("unable to connect to database %s on %s:%d as %s: %s", cfg->dbname, cfg->host, cfg->port,
 			  cfg->user, err.message);
@@ -137,12 +156,51 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	return rc;
 }
 
+/*
+ * The database- and role-level settings (ALTER DATABASE/ROLE ... SET) that a
+ * new connection of this role to this database starts with, as one string;
+ * NULL if they could not be read.
+ */
+static char *settings_fingerprint(struct db *db)
+{
+	struct db_error err = {0};
+	struct db_result *r = db_query(db,
+		"SELECT coalesce(string_agg(s.setdatabase || '/' || s.setrole || ':' || array_to_string(s.setconfig, ','),"
+		" ';' ORDER BY s.setdatabase, s.setrole), '') FROM pg_db_role_setting s"
+		" WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))"
+		" AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))",
+		0, NULL, &err);
+	db_error_clear(&err);
+	char *fp = r && db_nrows(r) == 1 ? xstrdup(db_get(r, 0, 0)) : NULL;
+	db_result_free(r);
+	return fp;
+}
+
 static enum rc bootstrap_step(struct session *s, void *arg, struct step_result *res)
 {
 	(void)arg;
 	int files = 0;
+	char *before = settings_fingerprint(s->db);
 	enum rc rc = bootstrap_database(s->db, s->cfg, &files);
 	res->items = files;
+	char *after = rc == RC_OK ? settings_fingerprint(s->db) : NULL;
+	/* initdb.d may have run ALTER DATABASE/ROLE ... SET: a session started
+	 * before it does not see them, the migrations must (issue 9 item 3). */
+	if (rc == RC_OK && (!before || !after || strcmp(before, after) != 0)) {
+		log_info("bootstrap changed database or role settings: reconnecting so that migrations and seeds see them");
+		struct db *fresh = session_connect(s->cfg, &rc);
+		if (fresh) {
+			/* The old session holds the advisory lock: it stays open, idle, until the run ends
+			 * (close_session closes s->maint after s->db), so the lock is never let go meanwhile. */
+			db_close(s->maint);
+			s->maint = s->db;
+			s->db = fresh;
+			if (!ledger_run_rebind(s->db, s->cfg->ledger_schema, s->run_id))
+				rc = RC_BOOTSTRAP;
+		}
+	}
+	free(before);
+	free(after);
 	return rc;
 }
 
@@ -206,7 +264,10 @@ static enum rc connect_target(struct session *s, const char *app_password)
 	int64_t t0 = now_ms();
 	bool create = s->needs & NEED_BOOTSTRAP, missing = false;
 	struct db_params p = session_params(cfg, cfg->dbname), m = session_params(cfg, cfg->maintenance_db);
+	char *options = search_path_option(cfg->search_path); /* the same target connection as session_connect's */
+	p.options = options;
 	enum rc rc = wait_connect(&p, create ? &m : NULL, timeout, &s->db, &missing);
+	free(options);
 	if (rc != RC_CONNECT || !missing)
 		return rc;
 	if (!create) {
@@ -378,6 +439,11 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	log_capture(&r.first);
 	log_info("pginit %s: %s, profile %s, database %s on %s:%d", PGINIT_VERSION, s->command, cfg->profile->name,
 		 cfg->dbname, cfg->host, cfg->port);
+	if (cfg->migrations_only) { /* no roles, schemas, extensions, grants or secrets to set up */
+		s->needs &= ~(unsigned)NEED_BOOTSTRAP;
+		log_info("no configuration file: migrations only (from DATABASE_URL), from %s, as role %s", cfg->migrations_dir,
+			 cfg->user);
+	}
 	rc = preflight(s, own);
 	/* Secrets first: a missing secret is known before any waiting. */
 	if (rc == RC_OK && (s->needs & NEED_BOOTSTRAP))

@@ -29,7 +29,7 @@ struct cmd_opts {
 	bool offline;           /* validate --offline */
 	int steps;              /* rollback N */
 	const char *to_version; /* rollback --to V */
-	const char *from;       /* import --from FORMAT */
+	const char *from;       /* import --from FORMAT, adopt-owner --from ROLE */
 	const char *arg;        /* baseline VERSION, new NAME */
 	/* fleets (cmd/fleet.c) */
 	int jobs;                      /* -j N; 0: fleet.jobs */
@@ -92,6 +92,7 @@ enum rc cmd_validate(struct ctx *ctx);
 enum rc cmd_rollback(struct ctx *ctx);
 enum rc cmd_import(struct ctx *ctx);
 enum rc cmd_baseline(struct ctx *ctx);
+enum rc cmd_adopt_owner(struct ctx *ctx);
 enum rc cmd_repair(struct ctx *ctx);
 enum rc cmd_new(struct ctx *ctx);
 enum rc cmd_history(struct ctx *ctx);

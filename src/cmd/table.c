@@ -45,6 +45,8 @@ static const struct command commands[] = {
 	{"repair", cmd_repair, 0, NEED_CONFIG, "repair", "accept edited applied files (new checksums), forget failed attempts"},
 	{"import", cmd_import, OPT_FROM, NEED_CONFIG, "import [--from FORMAT]",
 	 "adopt a database migrated by golang-migrate/dbmate/goose/flyway"},
+	{"adopt-owner", cmd_adopt_owner, OPT_FROM | OPT_DRY, NEED_CONFIG, "adopt-owner --from ROLE [--dry-run]",
+	 "hand what ROLE (the old tool's) owns to the owner role: REASSIGN OWNED"},
 	{"baseline", cmd_baseline, OPT_ARG, NEED_CONFIG, "baseline VERSION",
 	 "record every migration up to VERSION as applied, without running it"},
 	{"new", cmd_new, OPT_ARG, NEED_CONFIG, "new NAME", "create the next migration file in the directory's format"},

@@ -125,7 +125,11 @@ test_851_first_run_creates_database_in_two_connections() {
 	sessions=$((authorized - missing))
 	echo "note: first run with database creation: $sessions session(s), $authorized authenticated attempt(s)"
 	[ "$missing" -le 1 ] || fail "the missing database was tried $missing times"
-	[ "$sessions" -le 2 ] || { log_since "$mark" | grep -E 'connection authorized|FATAL' >&2; fail "a first run opened $sessions sessions (want at most 2)"; }
+	# initdb.d's ALTER DATABASE ... SET (the shipped 010_database_settings.sql) makes the
+	# run reconnect once so migrations see it (issue 9 item 3): one more session then.
+	local want=2
+	grep -q 'reconnecting so that migrations and seeds see them' "$TDIR/out" && want=3
+	[ "$sessions" -le "$want" ] || { log_since "$mark" | grep -E 'connection authorized|FATAL' >&2; fail "a first run opened $sessions sessions (want at most $want)"; }
 	[ "$(q app "select count(*) from pginit.schema_migrations")" -eq "$(n_migration_files)" ] || fail "migrations not applied"
 }
 

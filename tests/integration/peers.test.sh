@@ -115,6 +115,9 @@ test_951_dbmate_then_pginit() {
 	run_pginit import
 	expect_rc 0
 	assert_contains "import done" "$TDIR/out" "import ran"
+	# dbmate ran as the superuser: its tables are postgres's, and import says which way out it recommends
+	assert_contains "owned by role postgres" "$TDIR/out" "import saw the foreign owner"
+	assert_contains "recommended: run migrations as that role, migrations_role = postgres" "$TDIR/out" "and recommends"
 	run_pginit status --check
 	expect_rc 0
 	# a new migration that only adds a table
@@ -135,8 +138,10 @@ test_951_dbmate_then_pginit() {
 	# a new migration that changes a table dbmate created (owned by dbmate's role)
 	printf -- '-- migrate:up\nALTER TABLE account ADD COLUMN name text;\n\n-- migrate:down\nALTER TABLE account DROP COLUMN name;\n' \
 		>"$TDIR/m/20240602090000_account_name.sql"
-	known_or_fixed dbmate-import-alter "a new migration alters a table the old tool created" \
-		"$PGINIT_BIN" run
+	known_or_fixed dbmate-import-alter "a new migration alters a table the old tool created (migrations_role, as import recommends)" \
+		env PGINIT_MIGRATIONS_ROLE=postgres "$PGINIT_BIN" run
+	assert_eq t "$(q app "select count(*) = 1 from information_schema.columns where table_name = 'account' and column_name = 'name'")" "column added"
+	assert_eq 2 "$(legacy_can_connect)" "the legacy role still reads"
 }
 
 # pginit migrates with compat on; the real dbmate sees everything applied.

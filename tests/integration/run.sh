@@ -19,6 +19,8 @@
 #   2xx  migration engine    engine.test.sh     rollback, dry run, COPY/CSV, validate/repair,
 #                                               placeholders, timeouts, status, `new`
 #   3xx  migration formats   formats.test.sh    golang-migrate, dbmate, goose, Flyway, baseline
+#        (32x)             adopt.test.sh      adopting a database: foreign owners, adopt-owner, harden,
+#                                               search_path, no-config mode
 #   4xx  runtime and signals runtime.test.sh    waiting, auth, secrets, concurrency, secrecy,
 #                                               SIGTERM, --exec, TLS
 #   5xx  bad input           badinput.test.sh   (reserved)
