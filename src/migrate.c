@@ -139,6 +139,60 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 	return ok;
 }
 
+/*
+ * With migrations_compat the old tool's table is the source of truth for
+ * what the old tool undid: its rollback (dbmate rollback, migrate down,
+ * goose down) removes the newest versions from its table, and only from it.
+ * A version pginit's ledger says applied that is newer than the newest the
+ * table lists is taken as rolled back there: it leaves the history (pending
+ * again). Older versions absent from it (compat turned on after they were
+ * applied) and a table that lists nothing (new, or everything rolled back)
+ * change nothing: pginit's ledger stays the truth for those.
+ */
+static const char *newest_listed(const struct format_history *old)
+{
+	const char *newest = old->upto;
+	for (int i = 0; i < old->versions.n; i++)
+		if (!newest || migrate_version_cmp(old->versions.items[i], newest) > 0)
+			newest = old->versions.items[i];
+	return newest;
+}
+
+static void drop_entry(struct ledger_migration *hist, int *n, int i)
+{
+	free(hist[i].version);
+	free(hist[i].name);
+	free(hist[i].checksum);
+	free(hist[i].applied_at);
+	memmove(&hist[i], &hist[i + 1], (size_t)(*n - i - 1) * sizeof *hist);
+	(*n)--;
+}
+
+bool migrate_compat_undone(struct db *db, const struct config *cfg, const struct migration_set *set,
+			   struct ledger_migration *hist, int *n_hist)
+{
+	if (!cfg->migrations_compat || !set->format || !set->format->history_table || *n_hist == 0)
+		return true;
+	char *table = format_history_name(db, set->format, cfg->migrations_compat_table);
+	struct format_history old = {0};
+	bool ok = table && format_history_read(db, set->format, table, &old);
+	const char *newest = ok && old.found && !old.dirty ? newest_listed(&old) : NULL;
+	for (int i = 0; newest && i < *n_hist;) {
+		const struct ledger_migration *h = &hist[i];
+		if (h->repeatable || !h->success || migrate_version_cmp(h->version, newest) <= 0 ||
+		    !migrate_set_find(set, h->version, false)) {
+			i++;
+			continue;
+		}
+		log_info("%s: applied in pginit's ledger, but %s no longer lists it (rolled back with %s): pending again",
+			 migrate_set_find(set, h->version, false)->file, table, set->format->name);
+		drop_entry(hist, n_hist, i);
+	}
+	format_history_free(&old);
+	free(table);
+	return ok;
+}
+
 void migrate_plan_free(struct plan *p)
 {
 	free(p->pending);
@@ -261,12 +315,19 @@ static bool one_record(struct db *db, void *arg, bool ran)
 					   .script = o->down && m->down_path ? path_base(m->down_path) : m->file,
 					   .checksum = o->sum, .execution_ms = o->ms, .success = ran, .error = o->errmsg,
 					   .kind = o->down ? "rollback" : m->repeatable ? "repeatable" : "migration"};
-	if (ran && o->s.no_transaction &&
-	    !ledger_progress_clear(db, o->cfg->ledger_schema, one_script(o), one_kind(o)))
+	/* Outside the file's transaction: the rows still go together, so the two
+	 * histories never disagree about it (migrate_compat_undone trusts the old one). */
+	bool both = ran && o->s.no_transaction && o->compat_table && o->set->format->history_record;
+	if (both && !script_simple(db, "BEGIN"))
 		return false;
-	return ledger_record_migration(db, o->cfg->ledger_schema, &row) &&
-	       (!ran || !o->compat_table || !o->set->format->history_record ||
-		o->set->format->history_record(db, o->compat_table, m, o->prev, o->ms, !o->down));
+	bool ok = (!ran || !o->s.no_transaction ||
+		   ledger_progress_clear(db, o->cfg->ledger_schema, one_script(o), one_kind(o))) &&
+		  ledger_record_migration(db, o->cfg->ledger_schema, &row) &&
+		  (!ran || !o->compat_table || !o->set->format->history_record ||
+		   o->set->format->history_record(db, o->compat_table, m, o->prev, o->ms, !o->down));
+	if (both)
+		ok = script_simple(db, ok ? "COMMIT" : "ROLLBACK") && ok;
+	return ok;
 }
 
 /*

@@ -40,6 +40,14 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 		  bool allow_out_of_order, bool strict, struct plan *out);
 void migrate_plan_free(struct plan *p);
 
+/*
+ * migrations_compat: versions the old tool rolled back (newer than the newest
+ * its table lists) leave hist, so the plan sees them pending. False (logged):
+ * the old tool's table could not be read.
+ */
+bool migrate_compat_undone(struct db *db, const struct config *cfg, const struct migration_set *set,
+			   struct ledger_migration *hist, int *n_hist);
+
 /* Every pending file loads (split, directives, placeholders); false (logged) before anything runs. */
 bool migrate_check(const struct migration_set *set, const struct plan *plan, const struct kv *vars);
 

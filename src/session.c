@@ -70,6 +70,9 @@ enum rc session_view_load(const struct config *cfg, const struct format *fmt, st
 			cfg->migrations_strict_transactions;
 	if (db && ledger && !ledger_migrations(db, cfg->ledger_schema, &v->hist, &v->n_hist))
 		return RC_MIGRATE;
+	/* migrations_compat: what the old tool rolled back is pending again (migrate.h). */
+	if (db && ledger && !migrate_compat_undone(db, cfg, &v->set, v->hist, &v->n_hist))
+		return RC_MIGRATE;
 	return RC_OK;
 }
 

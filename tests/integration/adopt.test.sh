@@ -199,3 +199,47 @@ test_326_import_says_where_it_looked() {
 	assert_contains "looked for public.schema_migrations" "$TDIR/out" "where it looked"
 	assert_contains "exists as legacy.schema_migrations" "$TDIR/out" "where the table is"
 }
+
+# migrations_compat and the old tool's rollback (README, "which table is the
+# truth"): a version newer than the newest the old tool's table lists is
+# pending again; older ones missing there (compat turned on later) are not.
+test_327_compat_old_tool_rollback() {
+	local v
+	mkdir -p "$TDIR/no-initdb" "$TDIR/m"
+	for v in 1 2 3; do
+		printf 'CREATE TABLE t%s (id int);\n' "$v" >"$TDIR/m/${v}_t$v.up.sql"
+		printf 'DROP TABLE t%s;\n' "$v" >"$TDIR/m/${v}_t$v.down.sql"
+	done
+	export PGINIT_MIGRATIONS_DIR=$TDIR/m PGINIT_SEEDS='' PGINIT_MIGRATIONS_FORMAT=auto
+	export PGINIT_SCHEMAS=public PGINIT_EXTENSIONS='' PGINIT_INITDB_DIR=$TDIR/no-initdb
+	run_pginit run
+	expect_rc 0
+	assert_contains "3 migrations applied" "$TDIR/out" "applied without compat"
+	# compat turned on later: the old tool's table starts empty; nothing runs again
+	PGINIT_MIGRATIONS_COMPAT=true run_pginit run
+	expect_rc 0
+	assert_contains "0 migrations applied" "$TDIR/out" "compat on later: nothing re-applied"
+	# golang-migrate's table, empty (the old tool never ran here): still nothing
+	q app "create table public.schema_migrations (version bigint not null primary key, dirty boolean not null)" >/dev/null
+	PGINIT_MIGRATIONS_COMPAT=true run_pginit status --check
+	expect_rc 0
+	# `migrate down 1` from 3 leaves version 2 and drops t3: 3 is pending again
+	q app "insert into public.schema_migrations values (2, false); drop table t3" >/dev/null
+	PGINIT_MIGRATIONS_COMPAT=true run_pginit status --check
+	expect_rc 1
+	PGINIT_MIGRATIONS_COMPAT=true run_pginit run
+	expect_rc 0
+	assert_contains "3_t3.up.sql: applied in pginit's ledger, but \"public\".\"schema_migrations\" no longer lists it (rolled back with golang-migrate): pending again" \
+		"$TDIR/out" "the rule, said"
+	assert_contains "1 migration applied" "$TDIR/out" "3 applied again"
+	assert_eq t "$(q app "select to_regclass('public.t3') is not null")" "t3 is back"
+	assert_eq 3 "$(q app "select version from public.schema_migrations")" "the old table follows"
+	# older versions missing from the old table stay applied: 2 listed, 1 not
+	PGINIT_MIGRATIONS_COMPAT=true run_pginit run
+	expect_rc 0
+	assert_contains "0 migrations applied" "$TDIR/out" "nothing else pending"
+	# without compat the old table is not read: pginit's ledger alone
+	q app "update public.schema_migrations set version = 1; drop table t3" >/dev/null
+	run_pginit status --check
+	expect_rc 0
+}

@@ -163,6 +163,13 @@ test_952_pginit_then_dbmate() {
 	assert_eq "" "$(q app "select to_regclass('public.session')")" "dbmate rolled back"
 	known_or_fixed dbmate-rollback-then-pginit "pginit applies again what dbmate rolled back" \
 		pginit_reapplies_session
+	assert_contains "no longer lists it (rolled back with dbmate): pending again" "$TDIR/known.out" "said why"
+	dbmate status --exit-code
+	[ "$RC" = 0 ] || fail "dbmate status says something is pending after pginit re-applied (exit $RC)"
+	assert_contains "Pending: 0" "$TDIR/dbmate.out" "dbmate sees the three applied again"
+	run_pginit run
+	expect_rc 0
+	assert_contains "0 migrations applied" "$TDIR/out" "and then nothing is pending"
 }
 
 pginit_reapplies_session() {
