@@ -71,9 +71,13 @@ static enum rc import_history(struct session *s, const struct ctx *ctx, const st
 		log_hint("set migrations_format (or pass --from) to golang-migrate, dbmate, goose or flyway");
 		return RC_USAGE;
 	}
-	char *table = format_history_name(s->db, from, s->cfg->migrations_compat_table);
+	const char *where = ctx->opts.table ? ctx->opts.table : s->cfg->migrations_compat_table;
+	char *table = format_history_name(s->db, from, where);
 	if (!table)
 		return RC_CONNECT;
+	if (ctx->opts.table && (!s->cfg->migrations_compat_table || strcmp(where, s->cfg->migrations_compat_table) != 0))
+		log_info("reading %s (--table); with migrations_compat, set migrations_compat_table = \"%s\" so that later "
+			 "runs keep that table", table, where);
 	enum rc rc = RC_OK;
 	if (!format_history_read(s->db, from, table, old))
 		rc = RC_CONNECT;
@@ -96,10 +100,10 @@ static enum rc import_history(struct session *s, const struct ctx *ctx, const st
 			  s->cfg->dbname, plain);
 		if (elsewhere && *elsewhere)
 			log_hint("a table of that name exists as %s: the old tool used another schema (its URL's search_path); "
-				 "set migrations_compat_table to it (\"schema.table\")", elsewhere);
+				 "pass --table with it, and set migrations_compat_table to it (\"schema.table\")", elsewhere);
 		else
 			log_hint("is this the database the old tool migrated, and --from (migrations_format) its format? "
-				 "if its table is elsewhere, set migrations_compat_table (\"schema.table\")");
+				 "if its table is elsewhere, pass --table SCHEMA.NAME (and set migrations_compat_table)");
 		db_result_free(r);
 		db_error_clear(&err);
 		rc = RC_VALIDATE;

@@ -30,6 +30,7 @@ struct cmd_opts {
 	int steps;              /* rollback N */
 	const char *to_version; /* rollback --to V */
 	const char *from;       /* import --from FORMAT, adopt-owner --from ROLE */
+	const char *table;      /* import --table [SCHEMA.]NAME: the old tool's table */
 	const char *arg;        /* baseline VERSION, new NAME */
 	/* fleets (cmd/fleet.c) */
 	int jobs;                      /* -j N; 0: fleet.jobs */
@@ -45,6 +46,7 @@ enum {
 	OPT_FLEET = 1 << 10,  /* -j N, --fail-fast, --shard I/N, --json (over a fleet) */
 	OPT_FORMAT = 1 << 11, /* --format prometheus */
 	OPT_LIMIT = 1 << 12,  /* --limit N */
+	OPT_TABLE = 1 << 13,  /* --table [SCHEMA.]NAME */
 };
 
 struct command;

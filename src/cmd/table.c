@@ -43,7 +43,7 @@ static const struct command commands[] = {
 	{"rollback", cmd_rollback, OPT_STEPS | OPT_TO | OPT_FORCE, NEED_CONFIG, "rollback [N | --to VERSION] [--force]",
 	 "undo the N newest migrations (default 1) with their down parts"},
 	{"repair", cmd_repair, 0, NEED_CONFIG, "repair", "accept edited applied files (new checksums), forget failed attempts"},
-	{"import", cmd_import, OPT_FROM, NEED_CONFIG, "import [--from FORMAT]",
+	{"import", cmd_import, OPT_FROM | OPT_TABLE, NEED_CONFIG, "import [--from FORMAT] [--table [SCHEMA.]NAME]",
 	 "adopt a database migrated by golang-migrate/dbmate/goose/flyway"},
 	{"adopt-owner", cmd_adopt_owner, OPT_FROM | OPT_DRY, NEED_CONFIG, "adopt-owner --from ROLE [--dry-run]",
 	 "hand what ROLE (the old tool's) owns to the owner role: REASSIGN OWNED"},
@@ -188,6 +188,8 @@ static bool parse_one(unsigned allowed, int argc, char **argv, int *i, struct cm
 		o->to_version = argv[++*i];
 	else if ((allowed & OPT_FROM) && strcmp(a, "--from") == 0 && *i + 1 < argc)
 		o->from = argv[++*i];
+	else if ((allowed & OPT_TABLE) && strcmp(a, "--table") == 0 && *i + 1 < argc)
+		o->table = argv[++*i];
 	else if ((allowed & OPT_FLEET) && (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && *i + 1 < argc)
 		return parse_long(argv[++*i], &n) && n > 0 && n <= 1024 && (o->jobs = (int)n) > 0;
 	else if ((allowed & OPT_FLEET) && strncmp(a, "-j", 2) == 0 && a[2])

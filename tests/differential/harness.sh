@@ -52,6 +52,27 @@ known_divergence() {
 	awk -v s="$1" '$1 == s { $1 = ""; sub(/^ +/, ""); print; exit }' "${DIFF_KNOWN:-$DIFF_DIR/known-divergences}"
 }
 
+# diff_pginit ARGS...: pginit as the set is configured. Default: the way a team
+# switching to it configures it (PGINIT_MIGRATIONS_DIR, compat on, no seeds, no
+# extra schemas or extensions: exported by differential). DIFF_NO_CONFIG=1: no
+# configuration at all, as `dbmate up` is run: DATABASE_URL, the set copied to
+# ./db/migrations, no PGINIT_* and no secret (README, "No configuration file").
+diff_pginit() {
+	[ -n "${DIFF_NO_CONFIG:-}" ] || { run_pginit "$@"; return 0; }
+	mkdir -p "$TDIR/nocfg/db"
+	[ -d "$TDIR/nocfg/db/migrations" ] || cp -a "$DIFF_SET_DIR" "$TDIR/nocfg/db/migrations"
+	set +e
+	(
+		cd "$TDIR/nocfg" || exit 1
+		unset PGINIT_CONFIG PGINIT_MIGRATIONS_DIR PGINIT_SEEDS PGINIT_MIGRATIONS_COMPAT PGINIT_MIGRATIONS_FORMAT
+		unset PGINIT_SCHEMAS PGINIT_EXTENSIONS PGINIT_INITDB_DIR APP_DB_PASSWORD POSTGRES_PASSWORD PGHOST PGPORT
+		export DATABASE_URL="postgres://postgres:$TEST_SUPERPASS@127.0.0.1:$PGPORT_TEST/app?sslmode=disable"
+		exec "$PGINIT_BIN" "$@" >"$TDIR/out" 2>&1
+	)
+	RC=$?
+	set -e
+}
+
 # differential SET FORMAT [SETDIR]: the whole comparison for one set.
 differential() {
 	local set=$1 format=$2 dir=${3:-$FORMATS/$1} diverged="" why=""
@@ -61,8 +82,12 @@ differential() {
 	echo "== differential: $set ($format) from $dir"
 	# --- pginit, the way a team switching to it configures it
 	export PGINIT_MIGRATIONS_DIR=$dir PGINIT_SEEDS='' PGINIT_MIGRATIONS_COMPAT=true PGINIT_MIGRATIONS_FORMAT=auto
-	export PGINIT_SCHEMAS=public PGINIT_EXTENSIONS='' PGINIT_INITDB_DIR=$initdb
-	run_pginit run
+	export PGINIT_SCHEMAS=public PGINIT_EXTENSIONS='' PGINIT_INITDB_DIR=$initdb DIFF_SET_DIR=$dir
+	if [ -n "${DIFF_NO_CONFIG:-}" ]; then
+		echo "  pginit: no configuration file, DATABASE_URL, the set in ./db/migrations"
+		q postgres "create database app" >/dev/null
+	fi
+	diff_pginit run
 	cp "$TDIR/out" "$TDIR/pginit.out"
 	if [ "$RC" != 0 ]; then
 		diverged="pginit run exited $RC: $(grep -m1 'error:' "$TDIR/out" || tail -n 1 "$TDIR/out")"
@@ -87,7 +112,7 @@ differential() {
 		elif ! diff -u "$TDIR/peer.counts" "$TDIR/pginit.counts" >"$TDIR/counts.diff"; then
 			diverged="row counts differ: $(grep -E '^[-+][^-+]' "$TDIR/counts.diff" | head -n 4 | tr '\n' ' ')"
 		else
-			run_pginit run
+			diff_pginit run
 			if [ "$RC" != 0 ]; then
 				diverged="second pginit run exited $RC: $(grep -m1 'error:' "$TDIR/out")"
 			elif ! grep -q '0 migrations applied' "$TDIR/out"; then

@@ -198,6 +198,16 @@ test_326_import_says_where_it_looked() {
 	expect_rc 11
 	assert_contains "looked for public.schema_migrations" "$TDIR/out" "where it looked"
 	assert_contains "exists as legacy.schema_migrations" "$TDIR/out" "where the table is"
+	assert_eq 0 "$(q app "select count(*) from pginit.schema_migrations")" "nothing recorded"
+	# --table: where the old tool's table is
+	run_pginit import --table legacy.schema_migrations
+	expect_rc 0
+	assert_contains "recorded 20240501090000_t.sql as applied" "$TDIR/out" "imported from legacy"
+	assert_contains 'set migrations_compat_table = "legacy.schema_migrations"' "$TDIR/out" "says what later runs need"
+	PGINIT_MIGRATIONS_COMPAT=true PGINIT_MIGRATIONS_COMPAT_TABLE=legacy.schema_migrations run_pginit run
+	expect_rc 0
+	assert_contains "0 migrations applied" "$TDIR/out" "nothing pending after the import"
+	assert_eq "" "$(q app "select to_regclass('public.schema_migrations')")" "no second table in public"
 }
 
 # migrations_compat and the old tool's rollback (README, "which table is the
