@@ -96,6 +96,19 @@ as_dbmate_team() {
 	export PGINIT_SCHEMAS=public PGINIT_EXTENSIONS='' PGINIT_INITDB_DIR=$TDIR/no-initdb
 }
 
+# Every privilege legacy_app has on database app, schema public and its tables, one word each.
+legacy_app_privs() {
+	q app "select string_agg(x, ' ' order by x) from (
+		select format('db:%s:%s', p, has_database_privilege('legacy_app', 'app', p)) x
+		  from unnest(array['CONNECT', 'TEMPORARY', 'CREATE']) p
+		union all select format('schema:%s:%s', p, has_schema_privilege('legacy_app', 'public', p))
+		  from unnest(array['USAGE', 'CREATE']) p
+		union all select format('%s:%s:%s', c.relname, p, has_table_privilege('legacy_app', c.oid, p))
+		  from pg_class c, unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
+		  where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+		    and c.relname in ('account', 'session', 'schema_migrations')) s"
+}
+
 legacy_can_connect() {
 	PGPASSWORD=legacy-Pass-1 psql -X -q -At -h 127.0.0.1 -p "$PGPORT_TEST" -U legacy_app -d app \
 		-c "select count(*) from public.account"
@@ -112,6 +125,7 @@ test_951_dbmate_then_pginit() {
 	q postgres "create role legacy_app login password 'legacy-Pass-1'" >/dev/null
 	q app "grant select on all tables in schema public to legacy_app" >/dev/null
 	assert_eq 2 "$(legacy_can_connect)" "the legacy role reads before pginit"
+	privs_before=$(legacy_app_privs)
 	run_pginit import
 	expect_rc 0
 	assert_contains "import done" "$TDIR/out" "import ran"
@@ -142,6 +156,7 @@ test_951_dbmate_then_pginit() {
 		env PGINIT_MIGRATIONS_ROLE=postgres "$PGINIT_BIN" run
 	assert_eq t "$(q app "select count(*) = 1 from information_schema.columns where table_name = 'account' and column_name = 'name'")" "column added"
 	assert_eq 2 "$(legacy_can_connect)" "the legacy role still reads"
+	assert_eq "$privs_before" "$(legacy_app_privs)" "nothing legacy_app had was revoked"
 }
 
 # pginit migrates with compat on; the real dbmate sees everything applied.
