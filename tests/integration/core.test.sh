@@ -210,13 +210,14 @@ test_111_config_errors() {
 }
 
 test_109_docs_cover_every_key() {
-	# Every configuration key is in the README and in the example pginit.conf.
+	# Every configuration key is in the README and in the example pginit.conf
+	# (set, or shown commented out with its default: "# key = value").
 	"$PGINIT_BIN" help config | tail -n +2 | awk '{print $1, $3}' >"$TDIR/keys"
 	[ "$(wc -l <"$TDIR/keys")" -gt 20 ] || fail "key table too short"
 	local key env leaf
 	while read -r key env; do
 		leaf=${key##*.}
-		grep -q "^ *$leaf = \|[{;] *$leaf = " "$ROOT/pginit.conf" || fail "pginit.conf lacks $key"
+		grep -q "^ *\(# \)\?$leaf = \|[{;] *$leaf = " "$ROOT/pginit.conf" || fail "pginit.conf lacks $key"
 		grep -qF "$key" "$ROOT/README.md" || fail "README lacks $key"
 		[ "$env" = "-" ] || grep -qF "$env" "$ROOT/README.md" || fail "README lacks $env"
 	done <"$TDIR/keys"

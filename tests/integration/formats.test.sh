@@ -343,5 +343,5 @@ test_317_compat_table_place_and_owner() {
 	expect_rc 0
 	run_pginit import
 	expect_rc 11
-	assert_contains "no golang-migrate history table \"public\".\"schema_migrations\"" "$TDIR/out" "import says where it looked"
+	assert_contains "no golang-migrate history table in database app: nothing to import (looked for public.schema_migrations)" "$TDIR/out" "import says where it looked"
 }
