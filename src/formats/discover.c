@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,16 +27,6 @@ const struct format *format_by_name(const char *name)
 		if (strcmp(format_table[i]->name, name) == 0)
 			return format_table[i];
 	return NULL;
-}
-
-const char *format_names(void)
-{
-	static char names[256];
-	if (!names[0])
-		for (int i = 0; format_table[i]; i++)
-			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-				 format_table[i]->name);
-	return names;
 }
 
 /* ---- names, markers and sections */

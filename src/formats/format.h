@@ -89,8 +89,6 @@ struct format {
 extern const struct format *const format_table[];
 /* By migrations_format value; NULL for "auto" or an unknown name. */
 const struct format *format_by_name(const char *name);
-/* "native, golang-migrate, ...": for error messages. Static storage. */
-const char *format_names(void);
 
 /*
  * Where the old tool's table is, as that tool would look for it: configured
