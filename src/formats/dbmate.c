@@ -6,10 +6,6 @@
  */
 #include "formats/format.h"
 
-#include <stdlib.h>
-
-#include "query.h"
-
 static const struct format_sections sections = {
 	.up = "migrate:up", .down = "migrate:down", .no_tx_option = "transaction:false",
 };
@@ -48,16 +44,7 @@ static bool history_record(struct db *db, const char *table, const struct migrat
 
 static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
-	struct db_result *r = NULL;
-	if (!format_query(db, table, "SELECT version::text FROM {T}", 0, NULL,
-		       "read the old tool's table", &r))
-		return false;
-	for (int i = 0; i < db_nrows(r); i++) {
-		char *n = migrate_normalise_version(db_get(r, i, 0), false);
-		strlist_add_owned(&out->versions, n ? n : xstrdup(db_get(r, i, 0)));
-	}
-	db_result_free(r);
-	return true;
+	return format_read_versions(db, table, "SELECT version::text FROM {T}", out);
 }
 
 const struct format format_dbmate = {

@@ -183,6 +183,19 @@ bool format_query(struct db *db, const char *table, const char *sql, int n, cons
 	return ok;
 }
 
+bool format_read_versions(struct db *db, const char *table, const char *sql, struct format_history *out)
+{
+	struct db_result *r = NULL;
+	if (!format_query(db, table, sql, 0, NULL, "read the old tool's table", &r))
+		return false;
+	for (int i = 0; i < db_nrows(r); i++) {
+		char *n = migrate_normalise_version(db_get(r, i, 0), false);
+		strlist_add_owned(&out->versions, n ? n : xstrdup(db_get(r, i, 0)));
+	}
+	db_result_free(r);
+	return true;
+}
+
 char *format_history_name(struct db *db, const struct format *f, const char *configured)
 {
 	if (!f->history_table)

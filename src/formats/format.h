@@ -115,6 +115,12 @@ bool format_query(struct db *db, const char *table, const char *sql, int n, cons
 		  struct db_result **keep);
 
 /*
+ * For a history_read: run sql (with {T}) and add column 0 of each row to
+ * out->versions, normalised (as it is when it does not parse as a version).
+ */
+bool format_read_versions(struct db *db, const char *table, const char *sql, struct format_history *out);
+
+/*
  * validate's gap rule: true when next skips a version after prev, for a
  * format with gap_warning. Timestamp versions (8 digits or more: 20240101,
  * 20240101120000) are not counted: they skip by design.

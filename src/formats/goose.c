@@ -7,9 +7,6 @@
  */
 #include "formats/format.h"
 
-#include <stdlib.h>
-
-#include "query.h"
 #include "sqlsplit.h"
 
 static const struct format_sections sections = {
@@ -51,18 +48,11 @@ static bool history_record(struct db *db, const char *table, const struct migrat
 
 static bool history_read(struct db *db, const char *table, struct format_history *out)
 {
-	struct db_result *r = NULL;
-	if (!format_query(db, table,
-		       "SELECT version_id::text FROM (SELECT DISTINCT ON (version_id) version_id, is_applied"
-		       " FROM {T} ORDER BY version_id, id DESC) s WHERE is_applied AND version_id > 0",
-		       0, NULL, "read the old tool's table", &r))
-		return false;
-	for (int i = 0; i < db_nrows(r); i++) {
-		char *n = migrate_normalise_version(db_get(r, i, 0), false);
-		strlist_add_owned(&out->versions, n ? n : xstrdup(db_get(r, i, 0)));
-	}
-	db_result_free(r);
-	return true;
+	/* The newest row of each version says whether it is applied; (0, true) is the table's own. */
+	return format_read_versions(db, table,
+				    "SELECT version_id::text FROM (SELECT DISTINCT ON (version_id) version_id, is_applied"
+				    " FROM {T} ORDER BY version_id, id DESC) s WHERE is_applied AND version_id > 0",
+				    out);
 }
 
 const struct format format_goose = {
