@@ -104,6 +104,8 @@ bool fleet_configured(const struct config *cfg);
 enum rc cmd_fleet(struct ctx *ctx);
 /* FNV-1a 64 of a target name: its shard is this mod N. */
 uint64_t fleet_hash(const char *name);
+/* history.c: ledger runs as a JSON array (history --json, status --json). */
+void cmd_json_runs(const struct ledger_run_row *runs, int n, struct buf *out);
 /* status.c: the target's migrations (and, for run, seeds) are all applied; quiet when not. */
 bool cmd_up_to_date(struct ctx *ctx);
 

@@ -41,6 +41,27 @@ static void json_null_or(struct buf *out, const char *s)
 		buf_puts(out, "null");
 }
 
+void cmd_json_runs(const struct ledger_run_row *runs, int n, struct buf *out)
+{
+	buf_putc(out, '[');
+	for (int i = 0; i < n; i++) {
+		const struct ledger_run_row *x = &runs[i];
+		buf_printf(out, "%s{\"id\":%s,\"status\":", i ? "," : "", x->id);
+		buf_json_str(out, x->status);
+		buf_puts(out, ",\"profile\":");
+		buf_json_str(out, x->profile);
+		buf_puts(out, ",\"command\":");
+		buf_json_str(out, x->command);
+		buf_puts(out, ",\"started_at\":");
+		buf_json_str(out, x->started_at);
+		buf_printf(out, ",\"duration_ms\":%s,\"migrations_applied\":%s,\"seeds_applied\":%s,\"error\":",
+			   x->duration_ms, x->migrations, x->seeds);
+		json_null_or(out, x->error);
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ']');
+}
+
 static void json(const struct ledger_run_row *runs, int n, const struct ledger_profile_stats *st, int n_st,
 		 struct buf *out)
 {
@@ -63,23 +84,9 @@ static void json(const struct ledger_run_row *runs, int n, const struct ledger_p
 		}
 		buf_putc(out, '}');
 	}
-	buf_puts(out, "],\"runs\":[");
-	for (int i = 0; i < n; i++) {
-		const struct ledger_run_row *x = &runs[i];
-		buf_printf(out, "%s{\"id\":%s,\"status\":", i ? "," : "", x->id);
-		buf_json_str(out, x->status);
-		buf_puts(out, ",\"profile\":");
-		buf_json_str(out, x->profile);
-		buf_puts(out, ",\"command\":");
-		buf_json_str(out, x->command);
-		buf_puts(out, ",\"started_at\":");
-		buf_json_str(out, x->started_at);
-		buf_printf(out, ",\"duration_ms\":%s,\"migrations_applied\":%s,\"seeds_applied\":%s,\"error\":",
-			   x->duration_ms, x->migrations, x->seeds);
-		json_null_or(out, x->error);
-		buf_putc(out, '}');
-	}
-	buf_puts(out, "]}\n");
+	buf_puts(out, "],\"runs\":");
+	cmd_json_runs(runs, n, out);
+	buf_puts(out, "}\n");
 }
 
 enum rc cmd_history(struct ctx *ctx)

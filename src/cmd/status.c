@@ -145,30 +145,6 @@ static void json_migrations(const struct report *r, struct buf *out)
 	buf_putc(out, ']');
 }
 
-static void json_runs(const struct report *r, struct buf *out)
-{
-	buf_puts(out, ",\"runs\":[");
-	for (int i = 0; i < r->n_runs; i++) {
-		const struct ledger_run_row *x = &r->runs[i];
-		buf_printf(out, "%s{\"id\":%s,\"status\":", i ? "," : "", x->id);
-		buf_json_str(out, x->status);
-		buf_puts(out, ",\"profile\":");
-		buf_json_str(out, x->profile);
-		buf_puts(out, ",\"command\":");
-		buf_json_str(out, x->command);
-		buf_puts(out, ",\"started_at\":");
-		buf_json_str(out, x->started_at);
-		buf_printf(out, ",\"duration_ms\":%s,\"migrations_applied\":%s,\"seeds_applied\":%s,\"error\":",
-			   x->duration_ms, x->migrations, x->seeds);
-		if (*x->error)
-			buf_json_str(out, x->error);
-		else
-			buf_puts(out, "null");
-		buf_putc(out, '}');
-	}
-	buf_putc(out, ']');
-}
-
 static void print_json(const struct config *cfg, const struct report *r, struct buf *out)
 {
 	buf_puts(out, "{\"database\":");
@@ -187,7 +163,8 @@ static void print_json(const struct config *cfg, const struct report *r, struct 
 		buf_printf(out, ",\"state\":\"%s\"}", r->seeds[i].state);
 	}
 	buf_putc(out, ']');
-	json_runs(r, out);
+	buf_puts(out, ",\"runs\":");
+	cmd_json_runs(r->runs, r->n_runs, out);
 	buf_printf(out, ",\"pending\":%d,\"drifted\":%d,\"failed\":%d,\"missing\":%d,\"seeds_pending\":%d}\n",
 		   r->plan.n_pending, r->plan.n_drifted, r->failed, r->plan.n_missing, r->seeds_pending);
 }
