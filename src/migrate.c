@@ -338,7 +338,10 @@ static bool one_record(struct db *db, void *arg, bool ran)
  * file give. This is DISCARD ALL without pg_advisory_unlock_all() (pginit holds
  * its advisory lock on this session) and without its transaction-block rule.
  * RESET ALL goes back to the connection's own values (application_name and
- * whatever else pginit passes when it connects), not to the server defaults.
+ * whatever else pginit passes when it connects), not to the server defaults;
+ * lock_timeout, which pginit sets after connecting, is set again after it
+ * (txn_lock_timeout_sql), so the ledger's statements and the seeds that
+ * follow still have it.
  */
 static const char session_reset_sql[] = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; "
 					"UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES";
@@ -394,7 +397,12 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	for (int i = 0; i < set->n; i++)
 		if (!set->items[i].repeatable && migrate_version_cmp(set->items[i].version, m->version) < 0)
 			o.prev = set->items[i].version;
-	if (!script_simple(db, session_reset_sql) || (o.s.no_transaction && !one_resume_point(db, &o))) {
+	char *lt = txn_lock_timeout_sql(db, cfg->profile);
+	char *reset = xasprintf("%s; %s", session_reset_sql, lt);
+	bool fresh = script_simple(db, reset);
+	free(reset);
+	free(lt);
+	if (!fresh || (o.s.no_transaction && !one_resume_point(db, &o))) {
 		script_free(&o.s);
 		return false;
 	}
@@ -540,7 +548,9 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 					  : txn_set_role_sql(NULL, config_migrations_role(cfg), !s.no_transaction);
 		printf("\n-- [%d/%d] %s (version %s%s%s%s)\n", k + 1, plan->n_pending, m->file, m->version,
 		       s.no_transaction ? ", no transaction" : "", s.no_tx_why ? ": " : "", s.no_tx_why ? s.no_tx_why : "");
-		printf("%s;\n", session_reset_sql);
+		char *lt = txn_lock_timeout_sql(NULL, cfg->profile);
+		printf("%s; %s;\n", session_reset_sql, lt);
+		free(lt);
 		if (!s.no_transaction)
 			printf("BEGIN;\n");
 		printf("SELECT set_config('lock_timeout', '%s', %s), set_config('statement_timeout', '%s', %s);\n",
@@ -555,8 +565,13 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 		}
 		printf("RESET ROLE;\n-- + a row in %s.schema_migrations (version %s, checksum %.12s)\n", cfg->ledger_schema,
 		       m->version, s.checksum);
-		if (!s.no_transaction)
+		if (!s.no_transaction) {
 			printf("COMMIT;\n");
+		} else {
+			lt = txn_lock_timeout_sql(NULL, cfg->profile);
+			printf("%s; RESET statement_timeout;\n", lt);
+			free(lt);
+		}
 		free(set_role);
 		script_free(&s);
 	}

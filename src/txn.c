@@ -16,6 +16,14 @@ char *txn_set_role_sql(struct db *db, const char *role, bool local)
 	return sql;
 }
 
+char *txn_lock_timeout_sql(struct db *db, const struct profile *p)
+{
+	char *lit = db ? db_literal(db, p->migration_lock_timeout) : xasprintf("'%s'", p->migration_lock_timeout);
+	char *sql = xasprintf("SELECT set_config('lock_timeout', %s, false)", lit);
+	free(lit);
+	return sql;
+}
+
 /* lock_timeout/statement_timeout for the work; local to its transaction when it has one. */
 static bool set_timeouts(struct db *db, const struct profile *p, bool local)
 {
@@ -89,8 +97,10 @@ bool txn_run(struct db *db, const struct txn *t, bool *ran)
 			script_simple(db, "ROLLBACK");
 		if (set_role)
 			script_simple(db, "RESET ROLE");
-		if (t->timeouts) {
-			script_simple(db, "RESET lock_timeout");
+		if (t->timeouts) { /* lock_timeout back to pginit's own, not RESET to the server's (none) */
+			char *sql = txn_lock_timeout_sql(db, t->timeouts);
+			script_simple(db, sql);
+			free(sql);
 			script_simple(db, "RESET statement_timeout");
 		}
 		if (ok)

@@ -9,6 +9,13 @@
  * work stays once it ran, so the record is written whether the work succeeded
  * or not (the callback is told which). Each failing statement of ours is logged
  * once (script_simple); the work and the record log their own failures.
+ *
+ * Outside a transaction the timeouts are set for the session; afterwards
+ * statement_timeout is RESET and lock_timeout set back to the profile's
+ * migration_lock_timeout, the value pginit's own statements run with
+ * (session_params): a RESET would leave the next file and the ledger's
+ * statements without one (the value was set after connecting, so the
+ * server's default is none).
  */
 #ifndef PGINIT_TXN_H
 #define PGINIT_TXN_H
@@ -32,5 +39,7 @@ bool txn_run(struct db *db, const struct txn *t, bool *ran);
 
 /* The statements txn_run sends around the work, for --dry-run listings. Caller frees. */
 char *txn_set_role_sql(struct db *db, const char *role, bool local);
+/* pginit's own session lock_timeout (the profile's migration_lock_timeout) set again; db NULL: for a listing. */
+char *txn_lock_timeout_sql(struct db *db, const struct profile *p);
 
 #endif

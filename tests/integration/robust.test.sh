@@ -265,6 +265,58 @@ test_709_lock_timeout_names_blocker() {
 	assert_contains "hint:" "$TDIR/out" "with a hint"
 }
 
+# A session holding ACCESS EXCLUSIVE on TABLE (application_name locker_app)
+# until release_table_lock closes its input.
+hold_table_lock() { # table
+	mkfifo "$TDIR/locker.in"
+	PGAPPNAME=locker_app sql -d app <"$TDIR/locker.in" >/dev/null &
+	LOCKER_JOB=$!
+	exec 7>"$TDIR/locker.in"
+	echo "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE;" >&7
+	local i
+	for i in $(seq 1 50); do
+		[ -n "$(q postgres "select pid from pg_stat_activity where application_name = 'locker_app' and state = 'idle in transaction'")" ] && return 0
+		sleep 0.1
+	done
+	fail "the lock holder did not start"
+}
+
+release_table_lock() {
+	exec 7>&-
+	wait "$LOCKER_JOB" 2>/dev/null || true
+	rm -f "$TDIR/locker.in"
+}
+
+# After a migration file (outside a transaction, or any file: each starts from
+# a reset session) the files that follow still run with the configured
+# lock_timeout: a seed file blocked by another session stops with exit 9,
+# it does not wait for ever.
+test_714_lock_timeout_kept_after_no_transaction_file() {
+	mkdir -p "$TDIR/mig" "$TDIR/seeds/lk"
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS_DIR=$TDIR/seeds PGINIT_SEEDS=''
+	export PGINIT_SCHEMAS=public PGINIT_EXTENSIONS='' PGINIT_MIGRATION_LOCK_TIMEOUT=1s
+	printf 'CREATE TABLE public.target (id int);\n' >"$TDIR/mig/0001_target.sql"
+	run_pginit run
+	expect_rc 0
+	hold_table_lock public.target
+	printf -- '-- pginit:no-transaction\nCREATE TABLE public.other (id int);\n' >"$TDIR/mig/0002_no_tx.sql"
+	printf 'INSERT INTO public.target VALUES (1);\n' >"$TDIR/seeds/lk/001_target.sql"
+	PGINIT_SEEDS=lk bg_timeout 30 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
+	[ "$RC" != 137 ] || { release_table_lock; fail "the seed after a no-transaction file waited for the lock past 30 s"; }
+	expect_rc 9 || { release_table_lock; return 1; }
+	assert_contains "seeds/lk/001_target.sql:1:13: canceling statement due to lock timeout [55P03]" "$TDIR/out" "the seed file named"
+	# the last file in a transaction: its reset session keeps the setting too
+	printf 'CREATE TABLE public.third (id int);\n' >"$TDIR/mig/0003_in_tx.sql"
+	PGINIT_SEEDS=lk bg_timeout 30 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
+	[ "$RC" != 137 ] || { release_table_lock; fail "the seed after a migration waited for the lock past 30 s"; }
+	expect_rc 9 || { release_table_lock; return 1; }
+	assert_contains "seeds/lk/001_target.sql:1:13: canceling statement due to lock timeout [55P03]" "$TDIR/out" "the seed file named again"
+	release_table_lock
+	PGINIT_SEEDS=lk run_pginit run
+	expect_rc 0
+	assert_eq 1 "$(q app "select count(*) from public.target")" "the seed applied once the lock is gone"
+}
+
 # ---- 8.11: killed runs
 
 test_710_killed_run_is_abandoned() {
