@@ -56,24 +56,54 @@ static int exit_status(enum rc rc)
 	return (int)rc;
 }
 
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'}, {"profile", required_argument, NULL, 'p'},
+	{"set", required_argument, NULL, 's'},    {"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},        {"log-format", required_argument, NULL, 'F'},
+	{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/*
+ * getopt's own messages are worded differently by glibc and musl (and name
+ * argv[0]), so it is silenced (opterr = 0, a leading ':') and this one line
+ * is the same on both builds. c: what getopt returned ('?' or ':').
+ */
+static int usage_error(int c, int argc, char **argv)
+{
+	const struct option *o = NULL;
+	for (const struct option *k = long_opts; k->name && optopt; k++)
+		if (k->val == optopt)
+			o = k;
+	char shrt[8] = "";
+	if (o && o->val != 'F')
+		snprintf(shrt, sizeof shrt, "-%c/", o->val);
+	if (c == ':' && o) {
+		fprintf(stderr, "pginit: error: option %s--%s needs a value\n", shrt, o->name);
+	} else if (o) { /* --help=x */
+		fprintf(stderr, "pginit: error: option --%s takes no value\n", o->name);
+	} else if (optopt) {
+		fprintf(stderr, "pginit: error: unknown option -%c\n", optopt);
+	} else { /* a long option: getopt has stepped past it, on glibc and on musl */
+		const char *a = optind >= 1 && optind - 1 < argc && argv[optind - 1] ? argv[optind - 1] : "--";
+		fprintf(stderr, "pginit: error: unknown option %.*s\n", (int)strcspn(a, "="), a);
+	}
+	fprintf(stderr, "pginit: hint: see `pginit help`\n");
+	return RC_USAGE;
+}
+
 /* -1: go on; otherwise the exit status (help, version, a usage error). */
 static int parse_global(int argc, char **argv, struct global *g)
 {
-	static const struct option long_opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"profile", required_argument, NULL, 'p'},
-		{"set", required_argument, NULL, 's'},    {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},        {"log-format", required_argument, NULL, 'F'},
-		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *env_format = getenv("PGINIT_LOG_FORMAT");
 	if (env_format && !log_parse_format(env_format, &g->format)) {
 		fprintf(stderr, "pginit: error: PGINIT_LOG_FORMAT must be text or json\n");
 		return RC_USAGE;
 	}
 	int c;
-	/* '+': stop at the command, so its own options are left for it. */
-	while ((c = getopt_long(argc, argv, "+c:p:s:vqhV", long_opts, NULL)) != -1) {
+	opterr = 0;
+	/* '+': stop at the command, so its own options are left for it; ':': a missing value is ':'. */
+	while ((c = getopt_long(argc, argv, "+:c:p:s:vqhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': g->config_path = optarg; break;
 		case 'p': g->profile = optarg; break;
@@ -88,7 +118,7 @@ static int parse_global(int argc, char **argv, struct global *g)
 			break;
 		case 'h': command_usage(stdout); return RC_OK;
 		case 'V': printf("pginit %s\n", PGINIT_VERSION); return RC_OK;
-		default: command_usage(stderr); return RC_USAGE;
+		default: return usage_error(c, argc, argv);
 		}
 	}
 	return -1;

@@ -14,10 +14,18 @@ static enum rc cmd_version(struct ctx *ctx)
 	return RC_OK;
 }
 
+static const struct command *find(const char *name);
+
+/* help, help config, help COMMAND (its synopsis and summary). */
 static enum rc cmd_help(struct ctx *ctx)
 {
+	const struct command *k = ctx->opts.arg ? find(ctx->opts.arg) : NULL;
 	if (ctx->opts.arg && strcmp(ctx->opts.arg, "config") == 0)
 		config_print_keys(stdout);
+	else if (k)
+		printf("usage: pginit [-c FILE] [-p PROFILE] [-s KEY=VALUE]... [-v|-q] [--log-format text|json] %s\n"
+		       "  %s\n(`pginit help` lists the commands and the global options)\n",
+		       k->synopsis, k->summary);
 	else
 		command_usage(stdout);
 	return RC_OK;
@@ -55,12 +63,17 @@ static const struct command commands[] = {
 	{NULL, NULL, 0, 0, NULL, NULL},
 };
 
-const struct command *command_find(const char *name)
+static const struct command *find(const char *name)
 {
 	for (const struct command *k = commands; k->name; k++)
 		if (strcmp(k->name, name) == 0)
 			return k;
 	return NULL;
+}
+
+const struct command *command_find(const char *name)
+{
+	return find(name);
 }
 
 static const char usage_head[] =
@@ -214,6 +227,29 @@ static bool parse_one(unsigned allowed, int argc, char **argv, int *i, struct cm
 	return true;
 }
 
+/* The options that take a value, by the OPT_* that allows them. */
+static const struct { const char *name; unsigned opt; } value_opts[] = {
+	{"--to", OPT_TO}, {"--from", OPT_FROM}, {"-j", OPT_FLEET}, {"--jobs", OPT_FLEET},
+	{"--shard", OPT_FLEET}, {"--format", OPT_FORMAT}, {"--limit", OPT_LIMIT},
+};
+
+/* Why argv[at] was refused (i: past its value, if it took one), and where to look. */
+static void bad_option(const struct command *c, int argc, char **argv, int at, int i)
+{
+	bool takes_value = false;
+	for (size_t k = 0; k < sizeof value_opts / sizeof value_opts[0]; k++)
+		takes_value |= (c->options & value_opts[k].opt) && strcmp(argv[at], value_opts[k].name) == 0;
+	if (takes_value && i == at && at + 1 >= argc)
+		log_error("%s: option %s needs a value", c->name, argv[at]);
+	else if (takes_value && strcmp(argv[at], "--shard") != 0) /* --shard says why itself */
+		log_error("%s: invalid value '%s' for %s", c->name, argv[at + 1], argv[at]);
+	else if (!takes_value && argv[at][0] == '-')
+		log_error("%s: unknown option %s", c->name, argv[at]);
+	else if (!takes_value)
+		log_error("%s: unexpected argument '%s'", c->name, argv[at]);
+	log_hint("see `pginit help %s`", c->name);
+}
+
 /*
  * By hand, not getopt: its state cannot be reset the same way on glibc and
  * musl, and these are few.
@@ -232,14 +268,15 @@ enum rc command_parse_opts(const struct command *c, int argc, char **argv, struc
 			o->exec_argv = argv + i + 1;
 			return RC_OK;
 		}
+		int at = i;
 		if (!parse_one(c->options, argc, argv, &i, o)) {
-			log_error("%s: unknown option or argument '%s'", c->name, argv[i]);
-			log_hint("see pginit help");
+			bad_option(c, argc, argv, at, i);
 			return RC_USAGE;
 		}
 	}
 	if ((c->options & OPT_ARG) && !o->arg) {
-		log_error("%s: missing argument (pginit help)", c->name);
+		log_error("%s: missing argument", c->name);
+		log_hint("see `pginit help %s`", c->name);
 		return RC_USAGE;
 	}
 	return RC_OK;

@@ -263,3 +263,45 @@ test_002_config_error_cases() {
 		"roles and databases unchanged by config errors"
 	[ "$bad" = 0 ] || fail "$bad of $n config error cases failed"
 }
+
+# ---- usage errors: pginit's own words, the same on the glibc and the musl build
+
+# Each case: the arguments | the exact stderr (two lines: the error, the hint).
+# getopt's own messages (glibc: "unrecognized option '--bogus'", musl:
+# "unrecognized option: bogus", both after argv[0]) must never show.
+test_003_usage_errors_exact() {
+	local n=0 bad=0 args want got rc
+	while IFS='|' read -r args want; do
+		n=$((n + 1))
+		read -r -a argv <<<"$args"
+		set +e
+		"$PGINIT_BIN" "${argv[@]}" >"$TDIR/usage.out" 2>"$TDIR/usage.err"
+		rc=$?
+		set -e
+		got=$(paste -sd '|' "$TDIR/usage.err")
+		if [ "$rc" != 2 ] || [ "$got" != "$want" ] || [ -s "$TDIR/usage.out" ]; then
+			echo "  FAIL pginit $args: exit $rc, stderr '${got:0:200}', expected exit 2 and '$want'" >&2
+			bad=$((bad + 1))
+		fi
+	done <<'CASES'
+run --bogus|pginit: error: run: unknown option --bogus|pginit: hint: see `pginit help run`
+--bogus run|pginit: error: unknown option --bogus|pginit: hint: see `pginit help`
+--bogus=1 run|pginit: error: unknown option --bogus|pginit: hint: see `pginit help`
+-x run|pginit: error: unknown option -x|pginit: hint: see `pginit help`
+-vx run|pginit: error: unknown option -x|pginit: hint: see `pginit help`
+-c|pginit: error: option -c/--config needs a value|pginit: hint: see `pginit help`
+--profile|pginit: error: option -p/--profile needs a value|pginit: hint: see `pginit help`
+--log-format|pginit: error: option --log-format needs a value|pginit: hint: see `pginit help`
+--quiet=yes run|pginit: error: option --quiet takes no value|pginit: hint: see `pginit help`
+status --limit 5|pginit: error: status: unknown option --limit|pginit: hint: see `pginit help status`
+history --limit|pginit: error: history: option --limit needs a value|pginit: hint: see `pginit help history`
+history --limit many|pginit: error: history: invalid value 'many' for --limit|pginit: hint: see `pginit help history`
+rollback later|pginit: error: rollback: unexpected argument 'later'|pginit: hint: see `pginit help rollback`
+baseline|pginit: error: baseline: missing argument|pginit: hint: see `pginit help baseline`
+CASES
+	echo "usage errors: $n cases, $bad failed"
+	[ "$bad" = 0 ] || fail "$bad of $n usage error cases failed"
+	# the hint's page exists
+	"$PGINIT_BIN" help run >"$TDIR/help.out"
+	assert_contains "run [--dry-run] [--exec -- CMD ARGS...]" "$TDIR/help.out" "help run: its synopsis"
+}
