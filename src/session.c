@@ -417,19 +417,19 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 			  sig_caught(), (long)(now_ms() - r->t0));
 }
 
-/*
- * Files that cannot be sent as they are (a NUL byte, not UTF-8) stop the run
- * before anything connects: each file the command may execute is checked.
- */
-static enum rc preflight(const struct session *s, const struct session_step *own)
+enum rc session_preflight(const struct config *cfg, unsigned needs)
 {
-	const struct config *cfg = s->cfg;
-	bool migrations = (s->needs & NEED_MIGRATE) || (own && own->runs_migrations);
-	if (!script_preflight(migrations ? cfg->migrations_dir : NULL,
-			      (s->needs & NEED_BOOTSTRAP) ? cfg->initdb_dir : NULL,
-			      (s->needs & NEED_SEED) ? cfg->seeds_dir : NULL, &cfg->profile->seeds))
+	if (!script_preflight((needs & NEED_MIGRATE) ? cfg->migrations_dir : NULL,
+			      (needs & NEED_BOOTSTRAP) ? cfg->initdb_dir : NULL,
+			      (needs & NEED_SEED) ? cfg->seeds_dir : NULL, &cfg->profile->seeds))
 		return RC_VALIDATE;
 	return RC_OK;
+}
+
+/* Each file the command may execute (its own step's migrations too). */
+static enum rc preflight(const struct session *s, const struct session_step *own)
+{
+	return session_preflight(s->cfg, s->needs | (own && own->runs_migrations ? NEED_MIGRATE : 0));
 }
 
 enum rc session_run(struct session *s, const struct session_step *own)

@@ -67,6 +67,15 @@ struct session_step {
 /* Run the lifecycle; own may be NULL. */
 enum rc session_run(struct session *s, const struct session_step *own);
 
+/*
+ * Files that cannot be sent as they are (a NUL byte, invalid UTF-8) stop a
+ * command before anything connects: the files of the migrations directory
+ * (NEED_MIGRATE), initdb.d (NEED_BOOTSTRAP) and the profile's seed sets
+ * (NEED_SEED) are checked, every bad one logged as file:line:col.
+ * RC_VALIDATE when one is. session_run does it; so do the read-only commands.
+ */
+enum rc session_preflight(const struct config *cfg, unsigned needs);
+
 /* Connection parameters for one of the config's databases. */
 struct db_params session_params(const struct config *cfg, const char *dbname);
 /* Connect to the target database; NULL (logged, *rc = RC_CONNECT) on failure. */

@@ -20,7 +20,10 @@ static enum rc dry_run(struct ctx *ctx)
 	struct migration_view v = {0};
 	struct plan plan = {0};
 	bool ledger = false;
-	enum rc rc = wait_for_server(&p, cfg->profile->wait_timeout_ms, &maint);
+	/* The files the real command would check, before anything connects. */
+	enum rc rc = session_preflight(cfg, needs);
+	if (rc == RC_OK)
+		rc = wait_for_server(&p, cfg->profile->wait_timeout_ms, &maint);
 	if (rc != RC_OK)
 		return rc;
 	struct db_error err = {0};

@@ -248,7 +248,10 @@ bool cmd_up_to_date(struct ctx *ctx)
 
 enum rc cmd_status(struct ctx *ctx)
 {
-	enum rc rc = RC_OK;
+	/* The files it reports on, before it connects: a bad one is what a run would stop at. */
+	enum rc rc = session_preflight(ctx->cfg, NEED_MIGRATE | NEED_SEED);
+	if (rc != RC_OK)
+		return rc;
 	struct db *db = session_connect(ctx->cfg, &rc);
 	if (!db)
 		return rc;

@@ -55,6 +55,9 @@ enum rc cmd_validate(struct ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
 	struct migration_view v;
+	/* The bytes first, as a run checks them; the parse below would name the same file again. */
+	if (session_preflight(cfg, NEED_MIGRATE | NEED_SEED) != RC_OK)
+		return RC_VALIDATE;
 	enum rc rc = session_view_load(cfg, ctx->format, NULL, false, &v);
 	int problems = rc == RC_OK ? 0 : 1;
 	problems += check_migrations(&v.set, cfg->vars);
