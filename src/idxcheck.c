@@ -141,31 +141,45 @@ fail:
 	return false;
 }
 
-/* The invalid indexes ("schema.name", quoted) a CREATE INDEX statement concerns. */
-static bool invalid_indexes(struct db *db, const struct target *tg, struct strlist *out)
+/*
+ * The invalid indexes ("schema.name", quoted) a CREATE INDEX statement
+ * concerns, and beside each in builders who else is building it: a pid, or
+ * "". A CREATE INDEX CONCURRENTLY in progress shows indisvalid = false as
+ * well; its backend is in pg_stat_progress_create_index (index_relid, or only
+ * the database when that backend's role is hidden from ours: counted, to be
+ * safe), and a REINDEX CONCURRENTLY holds a lock on its new index.
+ */
+static bool invalid_indexes(struct db *db, const struct target *tg, struct strlist *out, struct strlist *builders)
 {
 	const char *params[] = {tg->table, tg->index};
 	struct db_error err = {0};
-	struct db_result *r = db_query(db,
-				       "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i"
-				       " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-				       " WHERE NOT i.indisvalid AND i.indrelid = to_regclass($1)"
-				       " AND ($2::text IS NULL OR c.relname = $2) ORDER BY 1",
-				       2, params, &err);
+	struct db_result *r = db_query(
+		db,
+		"SELECT format('%I.%I', n.nspname, c.relname), coalesce(coalesce((SELECT p.pid FROM pg_stat_progress_create_index p"
+		" WHERE p.pid <> pg_backend_pid() AND p.datid = d.oid AND (p.index_relid = i.indexrelid OR p.relid IS NULL)"
+		" LIMIT 1), (SELECT coalesce(l.pid, 0) FROM pg_locks l WHERE l.locktype = 'relation' AND l.database = d.oid"
+		" AND l.relation = i.indexrelid AND l.pid IS DISTINCT FROM pg_backend_pid() AND l.granted LIMIT 1))::text, '')"
+		" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+		" JOIN pg_database d ON d.datname = current_database()"
+		" WHERE NOT i.indisvalid AND i.indrelid = to_regclass($1)"
+		" AND ($2::text IS NULL OR c.relname = $2) ORDER BY 1",
+		2, params, &err);
 	if (!r) {
 		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to look for invalid indexes on %s: %s",
 			     tg->table, err.message);
 		db_error_clear(&err);
 		return false;
 	}
-	for (int i = 0; i < db_nrows(r); i++)
+	for (int i = 0; i < db_nrows(r); i++) {
 		strlist_add(out, db_get(r, i, 0));
+		strlist_add(builders, db_get(r, i, 1));
+	}
 	db_result_free(r);
 	return true;
 }
 
-/* Calls fn for each CREATE INDEX statement of the file. */
-static bool each_index(struct db *db, const struct script *s, struct strlist *found)
+/* The invalid indexes of each CREATE INDEX statement of the file (see invalid_indexes). */
+static bool each_index(struct db *db, const struct script *s, struct strlist *found, struct strlist *builders)
 {
 	for (int i = s->first; i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
@@ -174,7 +188,7 @@ static bool each_index(struct db *db, const struct script *s, struct strlist *fo
 		struct target tg;
 		if (!parse_create_index(st, &tg))
 			continue;
-		bool ok = invalid_indexes(db, &tg, found);
+		bool ok = invalid_indexes(db, &tg, found, builders);
 		free(tg.table);
 		free(tg.index);
 		if (!ok)
@@ -183,10 +197,27 @@ static bool each_index(struct db *db, const struct script *s, struct strlist *fo
 	return true;
 }
 
+/* An index another session is building is not left over: refuse, before anything is dropped. */
+static bool none_being_built(const struct script *s, const struct strlist *found, const struct strlist *builders)
+{
+	bool ok = true;
+	for (int i = 0; i < found->n; i++) {
+		if (!*builders->items[i])
+			continue;
+		log_error_at(&(struct log_where){.file = s->path},
+			     "index %s is being built by another session (pid %s): not dropping it", found->items[i],
+			     builders->items[i]);
+		log_hint("a CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY) is still running "
+			 "(pg_stat_progress_create_index); run again once it has finished");
+		ok = false;
+	}
+	return ok;
+}
+
 bool idxcheck_drop_invalid(struct db *db, const struct script *s)
 {
-	struct strlist found = {0};
-	bool ok = each_index(db, s, &found);
+	struct strlist found = {0}, builders = {0};
+	bool ok = each_index(db, s, &found, &builders) && none_being_built(s, &found, &builders);
 	for (int i = 0; ok && i < found.n; i++) {
 		log_warn("%s: dropping invalid index %s (left by an interrupted CREATE INDEX CONCURRENTLY) so that the "
 			 "file builds it again", s->name, found.items[i]);
@@ -202,13 +233,15 @@ bool idxcheck_drop_invalid(struct db *db, const struct script *s)
 		free(sql);
 	}
 	strlist_free(&found);
+	strlist_free(&builders);
 	return ok;
 }
 
 bool idxcheck_verify(struct db *db, const struct script *s, char **errmsg)
 {
-	struct strlist found = {0};
-	bool ok = each_index(db, s, &found);
+	struct strlist found = {0}, builders = {0};
+	bool ok = each_index(db, s, &found, &builders);
+	strlist_free(&builders);
 	if (ok && found.n) {
 		struct buf names = {0};
 		for (int i = 0; i < found.n; i++)

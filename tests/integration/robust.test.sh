@@ -265,26 +265,31 @@ test_709_lock_timeout_names_blocker() {
 	assert_contains "hint:" "$TDIR/out" "with a hint"
 }
 
-# A session holding ACCESS EXCLUSIVE on TABLE (application_name locker_app)
-# until release_table_lock closes its input.
-hold_table_lock() { # table
-	mkfifo "$TDIR/locker.in"
-	PGAPPNAME=locker_app sql -d app <"$TDIR/locker.in" >/dev/null &
-	LOCKER_JOB=$!
-	exec 7>"$TDIR/locker.in"
-	echo "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE;" >&7
-	local i
+# hold_session APP SQL: a psql session (application_name APP) that ran SQL and
+# stays idle in its transaction until release_session APP commits and quits
+# (by its input: every later child inherits the pipe, so EOF would not come).
+hold_session() {
+	local app=$1 fd i
+	mkfifo "$TDIR/$app.in"
+	PGAPPNAME=$app sql -d app <"$TDIR/$app.in" >/dev/null &
+	printf -v "HOLD_JOB_$app" %s $!
+	exec {fd}>"$TDIR/$app.in"
+	printf -v "HOLD_FD_$app" %s "$fd"
+	echo "$2" >&"$fd"
 	for i in $(seq 1 50); do
-		[ -n "$(q postgres "select pid from pg_stat_activity where application_name = 'locker_app' and state = 'idle in transaction'")" ] && return 0
+		[ -n "$(q postgres "select pid from pg_stat_activity where application_name = '$app' and state = 'idle in transaction'")" ] && return 0
 		sleep 0.1
 	done
-	fail "the lock holder did not start"
+	fail "session $app did not start"
 }
 
-release_table_lock() {
-	exec 7>&-
-	wait "$LOCKER_JOB" 2>/dev/null || true
-	rm -f "$TDIR/locker.in"
+release_session() { # APP
+	local fdvar=HOLD_FD_$1 jobvar=HOLD_JOB_$1
+	local fd=${!fdvar}
+	printf 'COMMIT;\n\\q\n' >&"$fd"
+	exec {fd}>&-
+	wait "${!jobvar}" 2>/dev/null || true
+	rm -f "$TDIR/$1.in"
 }
 
 # After a migration file (outside a transaction, or any file: each starts from
@@ -298,23 +303,67 @@ test_714_lock_timeout_kept_after_no_transaction_file() {
 	printf 'CREATE TABLE public.target (id int);\n' >"$TDIR/mig/0001_target.sql"
 	run_pginit run
 	expect_rc 0
-	hold_table_lock public.target
+	hold_session locker_app "BEGIN; LOCK TABLE public.target IN ACCESS EXCLUSIVE MODE;"
 	printf -- '-- pginit:no-transaction\nCREATE TABLE public.other (id int);\n' >"$TDIR/mig/0002_no_tx.sql"
 	printf 'INSERT INTO public.target VALUES (1);\n' >"$TDIR/seeds/lk/001_target.sql"
 	PGINIT_SEEDS=lk bg_timeout 30 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
-	[ "$RC" != 137 ] || { release_table_lock; fail "the seed after a no-transaction file waited for the lock past 30 s"; }
-	expect_rc 9 || { release_table_lock; return 1; }
+	[ "$RC" != 137 ] || { release_session locker_app; fail "the seed after a no-transaction file waited for the lock past 30 s"; }
+	expect_rc 9 || { release_session locker_app; return 1; }
 	assert_contains "seeds/lk/001_target.sql:1:13: canceling statement due to lock timeout [55P03]" "$TDIR/out" "the seed file named"
 	# the last file in a transaction: its reset session keeps the setting too
 	printf 'CREATE TABLE public.third (id int);\n' >"$TDIR/mig/0003_in_tx.sql"
 	PGINIT_SEEDS=lk bg_timeout 30 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
-	[ "$RC" != 137 ] || { release_table_lock; fail "the seed after a migration waited for the lock past 30 s"; }
-	expect_rc 9 || { release_table_lock; return 1; }
+	[ "$RC" != 137 ] || { release_session locker_app; fail "the seed after a migration waited for the lock past 30 s"; }
+	expect_rc 9 || { release_session locker_app; return 1; }
 	assert_contains "seeds/lk/001_target.sql:1:13: canceling statement due to lock timeout [55P03]" "$TDIR/out" "the seed file named again"
-	release_table_lock
+	release_session locker_app
 	PGINIT_SEEDS=lk run_pginit run
 	expect_rc 0
 	assert_eq 1 "$(q app "select count(*) from public.target")" "the seed applied once the lock is gone"
+}
+
+# An invalid index is not always a left-over: while another session's CREATE
+# INDEX CONCURRENTLY waits (here for a writer's transaction) its index is
+# invalid too. pginit must not drop it; it names the build and runs nothing.
+test_715_concurrent_cic_not_dropped() {
+	mkdir -p "$TDIR/mig"
+	export PGINIT_MIGRATIONS_DIR=$TDIR/mig PGINIT_SEEDS='' PGINIT_SCHEMAS=public PGINIT_EXTENSIONS=''
+	export PGINIT_MIGRATION_LOCK_TIMEOUT=3s
+	printf 'CREATE TABLE public.codes (code int);\nINSERT INTO public.codes VALUES (1), (2);\n' >"$TDIR/mig/0001_codes.sql"
+	run_pginit run
+	expect_rc 0
+	# a writer's open transaction holds the other session's CIC in its first wait
+	hold_session writer_app "BEGIN; INSERT INTO public.codes VALUES (3);"
+	PGAPPNAME=builder_app sql -d app -c "CREATE INDEX CONCURRENTLY codes_code_idx ON public.codes (code)" \
+		>"$TDIR/builder.out" 2>&1 &
+	local builder=$! bpid="" i oid
+	for i in $(seq 1 100); do
+		bpid=$(q app "select p.pid from pg_stat_progress_create_index p join pg_index i on i.indexrelid = p.index_relid
+			where i.indexrelid = to_regclass('public.codes_code_idx') and not i.indisvalid")
+		[ -n "$bpid" ] && break
+		sleep 0.1
+	done
+	[ -n "$bpid" ] || { release_session writer_app; fail "the concurrent build did not start"; }
+	oid=$(q app "select 'public.codes_code_idx'::regclass::oid")
+	printf -- '-- pginit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS codes_code_idx ON public.codes (code);\n' \
+		>"$TDIR/mig/0002_codes_idx.sql"
+	bg_timeout 30 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
+	[ "$RC" != 137 ] || { release_session writer_app; fail "pginit waited past 30 s"; }
+	expect_rc 8 || { release_session writer_app; return 1; }
+	assert_not_contains "dropping invalid index" "$TDIR/out" "the build in progress is not dropped"
+	assert_contains "0002_codes_idx.sql: index public.codes_code_idx is being built by another session (pid $bpid): not dropping it" \
+		"$TDIR/out" "the build named"
+	assert_contains "hint: a CREATE INDEX CONCURRENTLY" "$TDIR/out" "with a hint"
+	assert_eq "$oid" "$(q app "select 'public.codes_code_idx'::regclass::oid")" "the index being built is still there"
+	# the writer commits: the other session's build finishes, and the file then finds it valid
+	release_session writer_app
+	wait_rc "$builder"
+	[ "$RC" = 0 ] || { cat "$TDIR/builder.out" >&2; fail "the concurrent build failed"; }
+	assert_eq t "$(q app "select indisvalid from pg_index where indexrelid = 'public.codes_code_idx'::regclass")" "built valid"
+	run_pginit run
+	expect_rc 0
+	assert_not_contains "dropping invalid index" "$TDIR/out" "nothing dropped"
+	assert_eq "$oid" "$(q app "select 'public.codes_code_idx'::regclass::oid")" "the other session's index kept"
 }
 
 # ---- 8.11: killed runs

@@ -25,7 +25,7 @@
 #                                               SIGTERM, --exec, TLS
 #   5xx  bad input           badinput.test.sh   (reserved)
 #   6xx  safety and roles    safety.test.sh     (reserved)
-#   7xx  runtime robustness  robust.test.sh     interrupted CIC, credentials file, exec env, stopped
+#   7xx  runtime robustness  robust.test.sh     interrupted and concurrent CIC, credentials file, exec env, stopped
 #                                               backend, stalled resolver, lock blockers, abandoned
 #                                               runs, SQLSTATE retries (German server), kill -9 loop
 #   8xx  performance-shaped  noop.test.sh       (reserved: no-op writes nothing, connection counts)
