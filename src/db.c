@@ -532,6 +532,11 @@ int db_backend_pid(const struct db *db)
 	return PQbackendPID(db->conn);
 }
 
+const char *db_lock_timeout(const struct db *db)
+{
+	return db->params.lock_timeout;
+}
+
 bool db_in_transaction(const struct db *db)
 {
 	PGTransactionStatusType t = PQtransactionStatus(db->conn);

@@ -74,6 +74,8 @@ int db_announced_pid(const struct db *db);
 char *db_endpoint(const struct db *db);
 /* The server process id of this session (pg_backend_pid()). */
 int db_backend_pid(const struct db *db);
+/* The lock_timeout this session was given at connect; NULL when none (also behind a pooler). */
+const char *db_lock_timeout(const struct db *db);
 /* The session is inside a transaction block (open, or failed and waiting for ROLLBACK). */
 bool db_in_transaction(const struct db *db);
 /* Label used in notice log lines ("0003_events.sql"); NULL to clear. Not copied. */

@@ -18,7 +18,10 @@ char *txn_set_role_sql(struct db *db, const char *role, bool local)
 
 char *txn_lock_timeout_sql(struct db *db, const struct profile *p)
 {
-	char *lit = db ? db_literal(db, p->migration_lock_timeout) : xasprintf("'%s'", p->migration_lock_timeout);
+	const char *v = db ? db_lock_timeout(db) : p->migration_lock_timeout;
+	if (!v || !*v) /* none at connect (behind a pooler): the server's, as before */
+		return xstrdup("RESET lock_timeout");
+	char *lit = db ? db_literal(db, v) : xasprintf("'%s'", v);
 	char *sql = xasprintf("SELECT set_config('lock_timeout', %s, false)", lit);
 	free(lit);
 	return sql;

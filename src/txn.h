@@ -11,11 +11,11 @@
  * once (script_simple); the work and the record log their own failures.
  *
  * Outside a transaction the timeouts are set for the session; afterwards
- * statement_timeout is RESET and lock_timeout set back to the profile's
- * migration_lock_timeout, the value pginit's own statements run with
- * (session_params): a RESET would leave the next file and the ledger's
- * statements without one (the value was set after connecting, so the
- * server's default is none).
+ * statement_timeout is RESET and lock_timeout set back to the value the
+ * connection was given (db_lock_timeout: the profile's migration_lock_timeout
+ * on a direct connection, none behind a pooler): a RESET would leave the next
+ * file and the ledger's statements without one (the value was set after
+ * connecting, so the server's default is none).
  */
 #ifndef PGINIT_TXN_H
 #define PGINIT_TXN_H
@@ -39,7 +39,7 @@ bool txn_run(struct db *db, const struct txn *t, bool *ran);
 
 /* The statements txn_run sends around the work, for --dry-run listings. Caller frees. */
 char *txn_set_role_sql(struct db *db, const char *role, bool local);
-/* pginit's own session lock_timeout (the profile's migration_lock_timeout) set again; db NULL: for a listing. */
+/* The connection's own lock_timeout set again (RESET when it has none); db NULL: the profile's, for a listing. */
 char *txn_lock_timeout_sql(struct db *db, const struct profile *p);
 
 #endif
