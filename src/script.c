@@ -18,8 +18,13 @@ void script_checksum(const char *text, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	/* Fetched once: OpenSSL 3 looks the algorithm up on every init from EVP_sha256(),
+	 * which cost more than hashing a small migration. */
+	static EVP_MD *sha256;
+	if (!sha256)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(ctx, sha256 ? sha256 : EVP_sha256(), NULL);
 	size_t i = utf8_bom_len(text, len);
 	/* Feed runs of bytes between the '\r' of each CRLF. */
 	size_t run = i;
@@ -288,28 +293,82 @@ bool script_check_text(const char *path, const char *text, size_t len, const cha
 	return true;
 }
 
-static bool check_file(const char *path)
+/*
+ * What preflight read of the migrations directory, kept for discovery
+ * (script_take_text): every file is read once per run. Paths in name order,
+ * as list_files gives them to both.
+ */
+static struct {
+	struct strlist paths;
+	char **texts;
+	size_t *lens;
+	int next; /* discovery takes them in order: the next one is tried first */
+} preread;
+
+void script_kept_free(void)
 {
-	char *text;
-	size_t len;
-	if (!read_file(path, &text, &len)) {
-		log_error("unable to read %s: %s", path, strerror(errno));
-		return false;
-	}
-	bool ok = script_check_text(path, text, len, NULL);
-	free(text);
-	return ok;
+	for (int i = 0; i < preread.paths.n; i++)
+		free(preread.texts[i]);
+	free(preread.texts);
+	free(preread.lens);
+	strlist_free(&preread.paths);
+	memset(&preread, 0, sizeof preread);
 }
 
-/* Every file of dir with one of the suffixes; a missing directory is not this check's business. */
-static bool check_dir(const char *dir, const char *suffix, const char *suffix2, int *bad)
+bool script_take_text(const char *path, char **text, size_t *len)
+{
+	int lo = 0, hi = preread.paths.n - 1, at = -1;
+	if (preread.next < preread.paths.n && strcmp(preread.paths.items[preread.next], path) == 0)
+		at = preread.next;
+	while (at < 0 && lo <= hi) {
+		int mid = lo + (hi - lo) / 2, c = strcmp(preread.paths.items[mid], path);
+		if (c == 0)
+			at = mid;
+		else if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	if (at < 0 || !preread.texts[at])
+		return false;
+	*text = preread.texts[at];
+	*len = preread.lens[at];
+	preread.texts[at] = NULL;
+	preread.next = at + 1;
+	return true;
+}
+
+/* Every file of dir with one of the suffixes; a missing directory is not this check's business. keep: its texts stay. */
+static bool check_dir(const char *dir, const char *suffix, const char *suffix2, int *bad, bool keep)
 {
 	struct strlist files = {0};
 	bool missing, ok = list_files(dir, suffix, suffix2, &files, &missing, false);
-	for (int i = 0; ok && i < files.n; i++)
-		if (!check_file(files.items[i]))
+	if (keep && ok) {
+		script_kept_free();
+		preread.texts = xcalloc((size_t)files.n + 1, sizeof *preread.texts);
+		preread.lens = xcalloc((size_t)files.n + 1, sizeof *preread.lens);
+	}
+	for (int i = 0; ok && i < files.n; i++) {
+		char *text;
+		size_t len;
+		if (!read_file(files.items[i], &text, &len)) {
+			log_error("unable to read %s: %s", files.items[i], strerror(errno));
 			(*bad)++;
-	strlist_free(&files);
+			continue;
+		}
+		if (!script_check_text(files.items[i], text, len, NULL))
+			(*bad)++;
+		if (keep) {
+			preread.texts[i] = text;
+			preread.lens[i] = len;
+		} else {
+			free(text);
+		}
+	}
+	if (keep && ok)
+		preread.paths = files;
+	else
+		strlist_free(&files);
 	return ok;
 }
 
@@ -319,12 +378,12 @@ bool script_preflight(const char *migrations_dir, const char *initdb_dir, const 
 	int bad = 0;
 	bool ok = true;
 	if (initdb_dir)
-		ok = check_dir(initdb_dir, ".sql", NULL, &bad) && ok;
+		ok = check_dir(initdb_dir, ".sql", NULL, &bad, false) && ok;
 	if (migrations_dir)
-		ok = check_dir(migrations_dir, ".sql", NULL, &bad) && ok;
+		ok = check_dir(migrations_dir, ".sql", NULL, &bad, true) && ok;
 	for (int i = 0; seeds_dir && seed_sets && i < seed_sets->n; i++) {
 		char *dir = path_join(seeds_dir, seed_sets->items[i]);
-		ok = check_dir(dir, ".sql", ".csv", &bad) && ok;
+		ok = check_dir(dir, ".sql", ".csv", &bad, false) && ok;
 		free(dir);
 	}
 	if (bad)
@@ -712,8 +771,13 @@ void script_prefix_checksum(const struct script *s, int upto, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	/* Fetched once: OpenSSL 3 looks the algorithm up on every init from EVP_sha256(),
+	 * which cost more than hashing a small migration. */
+	static EVP_MD *sha256;
+	if (!sha256)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(ctx, sha256 ? sha256 : EVP_sha256(), NULL);
 	for (int i = s->first; i < upto && i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
 		/* The NULs keep "a" + "bc" apart from "ab" + "c". */

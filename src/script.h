@@ -99,6 +99,14 @@ bool script_check_text(const char *path, const char *text, size_t len, const cha
  */
 bool script_preflight(const char *migrations_dir, const char *initdb_dir, const char *seeds_dir,
 		      const struct strlist *seed_sets);
+/*
+ * The migration files preflight read stay in memory until discovery takes
+ * them: true with *text (now the caller's) when path was read by the last
+ * preflight and not taken yet; false: read it yourself. script_kept_free
+ * drops what was not taken (the session calls it at its end).
+ */
+bool script_take_text(const char *path, char **text, size_t *len);
+void script_kept_free(void);
 
 /*
  * The *.sql files of dir (full paths) in name order. A missing directory is

@@ -461,6 +461,7 @@ enum rc session_run(struct session *s, const struct session_step *own)
 		rc = RC_SIGNAL;
 	close_session(&r, rc, locked, own);
 	seed_files_free(&s->seed_files);
+	script_kept_free();
 	log_capture(NULL);
 	free_secret(app_password);
 	return rc;

@@ -220,10 +220,19 @@ bool read_file(const char *path, char **out, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
+	/* A regular file is read in one call: its size plus one byte, so that a short
+	 * read is the end of the file (a file that grew meanwhile is read on). */
+	struct stat st;
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (off_t)1 << 30;
 	struct buf b = {0};
-	char chunk[8192];
+	buf_grow(&b, regular ? (size_t)st.st_size + 1 : 8192);
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
+		size_t room = b.cap - b.len - 1;
+		if (room < (regular ? 1 : 4096)) {
+			buf_grow(&b, b.cap);
+			room = b.cap - b.len - 1;
+		}
+		ssize_t n = read(fd, b.data + b.len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -233,9 +242,10 @@ bool read_file(const char *path, char **out, size_t *len)
 			errno = saved;
 			return false;
 		}
-		if (n == 0)
+		b.len += (size_t)n;
+		b.data[b.len] = '\0';
+		if (n == 0 || (regular && (size_t)n < room))
 			break;
-		buf_add(&b, chunk, (size_t)n);
 	}
 	close(fd);
 	*len = b.len;
@@ -290,8 +300,14 @@ char *path_join(const char *dir, const char *path)
 {
 	if (path[0] == '/' || !dir || !dir[0])
 		return xstrdup(path);
-	size_t dl = strlen(dir);
-	return xasprintf("%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", path);
+	size_t dl = strlen(dir), pl = strlen(path);
+	bool slash = dir[dl - 1] != '/';
+	char *r = xmalloc(dl + slash + pl + 1);
+	memcpy(r, dir, dl);
+	if (slash)
+		r[dl] = '/';
+	memcpy(r + dl + slash, path, pl + 1);
+	return r;
 }
 
 const char *path_base(const char *path)

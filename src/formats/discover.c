@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "query.h"
+#include "script.h"
 
 extern const struct format format_native, format_golang_migrate, format_dbmate, format_goose, format_flyway;
 
@@ -270,7 +271,7 @@ static char **read_all(const struct strlist *files, size_t *lens, bool *ok)
 {
 	char **texts = xcalloc((size_t)files->n + 1, sizeof *texts);
 	for (int i = 0; i < files->n; i++)
-		if (!read_file(files->items[i], &texts[i], &lens[i])) {
+		if (!script_take_text(files->items[i], &texts[i], &lens[i]) && !read_file(files->items[i], &texts[i], &lens[i])) {
 			log_error("unable to read %s: %s", files->items[i], strerror(errno));
 			texts[i] = NULL;
 			*ok = false;
