@@ -85,6 +85,18 @@ static const char ddl[] =
 	"  run_id bigint REFERENCES %1$s.init_log (id) ON DELETE SET NULL,\n"
 	"  PRIMARY KEY (script, kind));\n";
 
+/*
+ * Appended to the WHERE of the run record's progress writes (the run's start,
+ * its current step, the retention): their commit does not wait for the WAL
+ * flush (synchronous_commit off for that one transaction; set_config with
+ * is_local = true ends with it). What such a commit risks is being lost if the
+ * server crashes within a few hundred milliseconds: a progress marker,
+ * superseded by the run's end record, which commits synchronously (and any
+ * later synchronous commit, a migration's, flushes the earlier WAL first, so
+ * a history row never points at a lost run). A no-op thus waits for one flush.
+ */
+#define ASYNC_COMMIT " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
+
 static char *sql_for(struct db *db, const char *schema, const char *fmt)
 {
 	char *q = db_ident(db, schema);
@@ -205,18 +217,31 @@ bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run
 	char started[32], host[256] = "";
 	fmt_ts(started, sizeof started, run->started_wall_ms);
 	gethostname(host, sizeof host - 1);
-	if (!ledger_mark_abandoned(db, schema))
-		return false;
 	const char *params[] = {started, run->profile, run->command, run->options_json, host, PGINIT_VERSION};
 	struct db_result *r = NULL;
+	/* One statement, one commit: the runs whose session is gone are marked abandoned
+	 * (ledger_mark_abandoned's rule) and this run's row is inserted. */
 	if (!exec_params(db, schema,
-			 "INSERT INTO %1$s.init_log (started_at, status, profile, command, options, hostname, pginit_version,"
-			 " backend_pid, backend_start, step)"
+			 "WITH gone AS (UPDATE %1$s.init_log l SET status = 'abandoned', completed_at = clock_timestamp(),"
+			 " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
+			 " error = 'abandoned: its session ended during step ' || coalesce(step, 'start')"
+			 " || ' (the process was killed or lost its connection)'"
+			 " WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
+			 " WHERE a.pid = l.backend_pid AND a.backend_start = l.backend_start)"
+			 " RETURNING id, coalesce(step, 'start') AS step, started_at::text AS started),"
+			 " run AS (INSERT INTO %1$s.init_log (started_at, status, profile, command, options, hostname,"
+			 " pginit_version, backend_pid, backend_start, step)"
 			 " SELECT to_timestamp($1), 'running', $2, $3, $4::jsonb, $5, $6, pg_backend_pid(), a.backend_start,"
-			 " 'start' FROM pg_stat_activity a WHERE a.pid = pg_backend_pid() RETURNING id",
+			 " 'start' FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()"
+			 ASYNC_COMMIT " RETURNING id)"
+			 " SELECT run.id, gone.id, gone.step, gone.started FROM run LEFT JOIN gone ON true ORDER BY gone.id",
 			 6, params, "record the run in init_log", &r))
 		return false;
 	*run_id = atol(db_get(r, 0, 0));
+	for (int i = 0; i < db_nrows(r); i++)
+		if (db_get(r, i, 1))
+			log_warn("run #%s (started %s) was abandoned during step %s: its session is gone; marked abandoned",
+				 db_get(r, i, 1), db_get(r, i, 3), db_get(r, i, 2));
 	db_result_free(r);
 	return true;
 }
@@ -288,7 +313,7 @@ bool ledger_run_step(struct db *db, const char *schema, long run_id, const char 
 	char id[32];
 	fmt_long(id, sizeof id, run_id);
 	const char *params[] = {id, step};
-	return exec_params(db, schema, "UPDATE %1$s.init_log SET step = $2 WHERE id = $1", 2, params,
+	return exec_params(db, schema, "UPDATE %1$s.init_log SET step = $2 WHERE id = $1" ASYNC_COMMIT, 2, params,
 			   "record the step in init_log", NULL);
 }
 
@@ -572,7 +597,7 @@ bool ledger_prune_runs(struct db *db, const char *schema, const char *profile, i
 	return exec_params(db, schema,
 			   "DELETE FROM %1$s.init_log WHERE profile = $1 AND status = 'success' AND id < ("
 			   "SELECT coalesce(min(id), 0) FROM (SELECT id FROM %1$s.init_log WHERE profile = $1"
-			   " ORDER BY id DESC LIMIT $2::int) newest)",
+			   " ORDER BY id DESC LIMIT $2::int) newest)" ASYNC_COMMIT,
 			   2, params, "apply the run log's retention", NULL);
 }
 
