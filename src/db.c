@@ -34,6 +34,7 @@ struct db {
 	/* For the blocker lookup: a copy of the parameters (password wiped on close). */
 	struct db_params params;
 	char *blockers; /* "pid 123 (application_name ..., state ... since ...)" or NULL */
+	bool pending_lock_timeout; /* params.lock_timeout not set yet: it goes with the first query */
 };
 
 struct db_result {
@@ -471,24 +472,31 @@ static PGconn *connect_async(const struct db_params *p, struct db_error *err)
  * server connection for other clients, and our next statement may run on
  * another one. There pginit's statements run without it (the lease path keeps
  * each of them short) and the lock watch, which needs our backend's pid, is
- * off. One round trip either way.
+ * off. Sent with the connection's first query (pipeline_first), or alone before a
+ * first statement that cannot go in a pipeline.
  */
+#define LOCK_TIMEOUT_SQL \
+	"SELECT CASE WHEN pg_backend_pid() = $2::int THEN set_config('lock_timeout', $1, false) END IS NULL"
+
+/* LOCK_TIMEOUT_SQL's answer: true when the statement ran on another backend (a pooler). */
+static bool pooled(const PGresult *res)
+{
+	return res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+}
+
 static bool set_session_lock_timeout(struct db *db, struct db_error *err)
 {
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", PQbackendPID(db->conn));
 	const char *params[] = {db->params.lock_timeout, pid};
-	struct db_result *r = db_query(db,
-				       "SELECT CASE WHEN pg_backend_pid() = $2::int"
-				       " THEN set_config('lock_timeout', $1, false) END IS NULL",
-				       2, params, err);
+	struct db_result *r = db_query(db, LOCK_TIMEOUT_SQL, 2, params, err);
 	if (!r) {
 		char *m = xasprintf("invalid lock_timeout '%s': %s", db->params.lock_timeout, err->message);
 		set_error_text(err, m);
 		free(m);
 		return false;
 	}
-	if (db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0) {
+	if (pooled(r->res)) {
 		free((char *)db->params.lock_timeout);
 		db->params.lock_timeout = NULL;
 	}
@@ -505,11 +513,17 @@ struct db *db_connect(const struct db_params *p, struct db_error *err)
 	db->conn = conn;
 	params_copy(&db->params, p);
 	PQsetNoticeReceiver(conn, on_notice, db);
-	if (p->lock_timeout && *p->lock_timeout && !set_session_lock_timeout(db, err)) {
-		db_close(db);
-		return NULL;
-	}
+	/* Set with the first query, in the same round trip (pipeline_first); not a startup
+	 * option, which PgBouncer refuses. */
+	db->pending_lock_timeout = p->lock_timeout && *p->lock_timeout;
 	return db;
+}
+
+/* The session's lock_timeout, on its own: for a first statement that cannot go in a pipeline. */
+static bool set_lock_timeout(struct db *db, struct db_error *err)
+{
+	db->pending_lock_timeout = false;
+	return set_session_lock_timeout(db, err);
 }
 
 void db_close(struct db *db)
@@ -702,6 +716,8 @@ bool db_exec(struct db *db, const char *sql, long *rows, struct db_error *err)
 {
 	if (rows)
 		*rows = 0;
+	if (db->pending_lock_timeout && !set_lock_timeout(db, err))
+		return false;
 	if (!send_begin(db) || !PQsendQuery(db->conn, sql)) {
 		set_error_text(err, PQerrorMessage(db->conn));
 		return false;
@@ -709,9 +725,82 @@ bool db_exec(struct db *db, const char *sql, long *rows, struct db_error *err)
 	return drain(db, rows, NULL, err);
 }
 
+/* In pipeline mode: the PGRES_PIPELINE_SYNC that follows a query's results. */
+static bool read_sync(struct db *db, struct db_error *err)
+{
+	if (!wait_ready(db, err))
+		return false;
+	PGresult *res = PQgetResult(db->conn);
+	bool ok = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+	PQclear(res);
+	if (!ok)
+		set_error_text(err, PQerrorMessage(db->conn));
+	return ok;
+}
+
+/*
+ * The first query of a connection and the pending lock_timeout in one round
+ * trip: pipeline mode, each with its own Sync (its own transaction, so a bad
+ * setting does not take the query down with it, nor the reverse). NULL on
+ * error, err set (a bad setting reads "invalid lock_timeout ...").
+ */
+static PGresult *pipeline_first(struct db *db, const char *sql, int nparams, const char *const *params,
+				struct db_error *err)
+{
+	db->pending_lock_timeout = false;
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", PQbackendPID(db->conn));
+	const char *lt[] = {db->params.lock_timeout, pid};
+	if (!send_begin(db) || !PQenterPipelineMode(db->conn) ||
+	    !PQsendQueryParams(db->conn, LOCK_TIMEOUT_SQL, 2, NULL, lt, NULL, NULL, 0) ||
+	    !PQpipelineSync(db->conn) || !PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ||
+	    !PQpipelineSync(db->conn)) {
+		set_error_text(err, PQerrorMessage(db->conn));
+		return NULL;
+	}
+	struct db_error serr = {0};
+	PGresult *res = NULL, *setting = NULL;
+	bool set = drain(db, NULL, &setting, &serr);
+	if (set && pooled(setting)) {
+		free((char *)db->params.lock_timeout);
+		db->params.lock_timeout = NULL;
+	}
+	PQclear(setting);
+	if (!set && !serr.sqlstate[0]) { /* no answer (lost connection, signal): not the setting's fault */
+		db_error_clear(err);
+		*err = serr;
+		return NULL;
+	}
+	bool ok = read_sync(db, err) && drain(db, NULL, &res, err) && read_sync(db, err) && PQexitPipelineMode(db->conn);
+	if (ok && !set) {
+		char *m = xasprintf("invalid lock_timeout '%s': %s", db->params.lock_timeout, serr.message);
+		set_error_text(err, m);
+		free(m);
+		ok = false;
+	}
+	db_error_clear(&serr);
+	if (!ok) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 struct db_result *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct db_error *err)
 {
+	if (db->pending_lock_timeout) {
+		PGresult *res = pipeline_first(db, sql, nparams, params, err);
+		if (!res && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF) {
+			/* Something broke half-way: the connection is not reused in that state. */
+			PQexitPipelineMode(db->conn);
+		}
+		if (!res)
+			return NULL;
+		struct db_result *r = xcalloc(1, sizeof *r);
+		r->res = res;
+		return r;
+	}
 	if (!send_begin(db) || !PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
 		set_error_text(err, PQerrorMessage(db->conn));
 		return NULL;
@@ -750,6 +839,8 @@ bool db_copy_in(struct db *db, const char *sql, const char *data, size_t len, lo
 {
 	if (rows)
 		*rows = 0;
+	if (db->pending_lock_timeout && !set_lock_timeout(db, err))
+		return false;
 	if (!send_begin(db) || !PQsendQuery(db->conn, sql)) {
 		set_error_text(err, PQerrorMessage(db->conn));
 		return false;
