@@ -56,8 +56,8 @@ enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char
 
 /*
  * Before pginit writes to its ledger: refuse (RC_CONFIG) a ledger_schema the
- * app or readonly role can write (owns it, may CREATE in it, or has DML on a
- * table in it), so that the application cannot rewrite the migration history.
+ * app or readonly role can write (owns it, may CREATE in it, or has DML on one of
+ * pginit's tables in it), so that the application cannot rewrite the migration history.
  * ledger_schema = public or one of database.schemas is refused at config load.
  */
 enum rc bootstrap_check_target(struct db *db, const struct config *cfg);
