@@ -109,6 +109,28 @@ test_850_noop_one_connection() {
 	echo "note: no-op: $received connection(s), $statements statement(s)"
 	[ "$received" -eq 1 ] || { log_since "$mark" | grep -E 'connection (received|authorized)' >&2; fail "a no-op opened $received connections (want 1)"; }
 	[ "$authorized" -eq 1 ] || fail "a no-op authenticated $authorized connections (want 1)"
+	noop_shape "$mark" "$statements"
+}
+
+# NOOP_MAX_STATEMENTS: what a no-op of the reference project sends under the test profile
+# (issue 10.4), today 22: lock_timeout + lock (one round trip), the cluster state (2), the
+# ledger's writability and its DDL check (2), the run's start (1, abandoned runs marked in
+# it), 4 step markers (bootstrap, migrate, 2 seed sets), the database diff (1), the two
+# initdb.d files (3 each), the history (1), seed_history (1), the run's end and its
+# retention (2). Before: 23, and 8 ledger writes each waiting for the WAL flush.
+NOOP_MAX_STATEMENTS=22
+
+# noop_shape MARK STATEMENTS: the no-op's shape, from the server log (log_statement = all):
+# at most NOOP_MAX_STATEMENTS statements, and one write that waits for the WAL flush
+# (the run's end record); the run's start, step markers and retention commit without
+# waiting (synchronous_commit off for their own transaction).
+noop_shape() {
+	local mark=$1 statements=$2 writes sync
+	writes=$(log_since "$mark" | grep -E 'LOG: +(statement|execute [^:]*):' | grep -E '(INSERT INTO|UPDATE|DELETE FROM) "' || true)
+	sync=$(printf '%s\n' "$writes" | grep -vc "set_config('synchronous_commit', 'off', true)" || true)
+	echo "note: no-op: $(printf '%s\n' "$writes" | grep -c . || true) ledger write(s), $sync waiting for the WAL flush"
+	[ "$statements" -le "$NOOP_MAX_STATEMENTS" ] || { log_since "$mark" | grep -E 'LOG: +(statement|execute [^:]*):' | cut -c1-160 >&2; fail "a no-op sent $statements statements (want at most $NOOP_MAX_STATEMENTS)"; }
+	[ "$sync" -eq 1 ] || { printf '%s\n' "$writes" | cut -c1-200 >&2; fail "a no-op made $sync writes that wait for the WAL flush (want 1: the run's end)"; }
 }
 
 test_851_first_run_creates_database_in_two_connections() {
