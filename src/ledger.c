@@ -217,7 +217,8 @@ bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run
 	char started[32], host[256] = "";
 	fmt_ts(started, sizeof started, run->started_wall_ms);
 	gethostname(host, sizeof host - 1);
-	const char *params[] = {started, run->profile, run->command, run->options_json, host, PGINIT_VERSION};
+	const char *params[] = {started, run->profile, run->command, run->options_json, host, PGINIT_VERSION,
+				run->step ? run->step : "start"};
 	struct db_result *r = NULL;
 	/* One statement, one commit: the runs whose session is gone are marked abandoned
 	 * (ledger_mark_abandoned's rule) and this run's row is inserted. */
@@ -232,10 +233,10 @@ bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run
 			 " run AS (INSERT INTO %1$s.init_log (started_at, status, profile, command, options, hostname,"
 			 " pginit_version, backend_pid, backend_start, step)"
 			 " SELECT to_timestamp($1), 'running', $2, $3, $4::jsonb, $5, $6, pg_backend_pid(), a.backend_start,"
-			 " 'start' FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()"
+			 " $7 FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()"
 			 ASYNC_COMMIT " RETURNING id)"
 			 " SELECT run.id, gone.id, gone.step, gone.started FROM run LEFT JOIN gone ON true ORDER BY gone.id",
-			 6, params, "record the run in init_log", &r))
+			 7, params, "record the run in init_log", &r))
 		return false;
 	*run_id = atol(db_get(r, 0, 0));
 	for (int i = 0; i < db_nrows(r); i++)

@@ -37,6 +37,7 @@ struct ledger_run {
 	const char *command;
 	const char *options_json;
 	int64_t started_wall_ms;
+	const char *step; /* the step it starts with (init_log.step); NULL: "start" */
 };
 /* Insert the run's row (status running); *run_id gets its id. */
 bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id);

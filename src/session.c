@@ -121,6 +121,7 @@ struct run {
 	struct log_first first; /* the run's first error: its init_log row */
 	struct ledger_step *steps; /* written with the run's end: one round trip, one commit */
 	int n_steps;
+	char *marked; /* the step init_log.step names: a step that is already named is not marked again */
 };
 
 /* Keep a step for the run's end (name and error copied). */
@@ -145,7 +146,11 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	struct step_result res = {0};
 	int64_t m0 = now_ms(), w0 = wall_ms();
 	log_capture(&first);
-	ledger_run_step(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, name);
+	if (!r->marked || strcmp(r->marked, name) != 0) {
+		ledger_run_step(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, name);
+		free(r->marked);
+		r->marked = xstrdup(name);
+	}
 	enum rc rc = fn(r->s, arg, &res);
 	if (rc == RC_OK && sig_caught())
 		rc = RC_SIGNAL;
@@ -310,7 +315,7 @@ static enum rc connect_target(struct session *s, const char *app_password)
 }
 
 /* connect -> lock (in the target) -> bootstrap (cluster) -> ledger. *locked: the lock is held. */
-static enum rc open_session(struct run *r, const char *app_password, bool *locked)
+static enum rc open_session(struct run *r, const struct session_step *own, const char *app_password, bool *locked)
 {
 	struct session *s = r->s;
 	const struct config *cfg = s->cfg;
@@ -337,8 +342,11 @@ static enum rc open_session(struct run *r, const char *app_password, bool *locke
 		rc = RC_BOOTSTRAP;
 	if (rc == RC_OK) {
 		char *opts = options_json(cfg, s->command);
+		/* The first step is named by the run's row itself: one marker write less. */
+		const char *first = (s->needs & NEED_BOOTSTRAP) ? "bootstrap" : own ? own->name : NULL;
 		struct ledger_run run = {.profile = cfg->profile->name, .command = s->command, .options_json = opts,
-					 .started_wall_ms = r->w0};
+					 .started_wall_ms = r->w0, .step = first};
+		r->marked = first ? xstrdup(first) : NULL;
 		if (!ledger_run_begin(s->db, cfg->ledger_schema, &run, &s->run_id))
 			rc = RC_BOOTSTRAP;
 		free(opts);
@@ -402,6 +410,8 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 		free((char *)r->steps[i].error);
 	}
 	free(r->steps);
+	free(r->marked);
+	r->marked = NULL;
 	r->steps = NULL;
 	r->n_steps = 0;
 	db_close(s->db);
@@ -454,7 +464,7 @@ enum rc session_run(struct session *s, const struct session_step *own)
 	if (rc == RC_OK) /* the production safety check, before anything is changed */
 		rc = bootstrap_safety_check(cfg, app_password, (s->needs & NEED_SEED) != 0);
 	if (rc == RC_OK)
-		rc = open_session(&r, app_password, &locked);
+		rc = open_session(&r, own, app_password, &locked);
 	if (rc == RC_OK)
 		rc = run_steps(&r, own);
 	if (rc == RC_OK && sig_caught())
