@@ -792,7 +792,8 @@ struct db_result *db_query(struct db *db, const char *sql, int nparams, const ch
 	if (db->pending_lock_timeout) {
 		PGresult *res = pipeline_first(db, sql, nparams, params, err);
 		if (!res && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF) {
-			/* Something broke half-way: the connection is not reused in that state. */
+			/* Something broke half-way: leave pipeline mode if libpq lets us (a connection
+			 * left in it fails its next query, which is logged there). */
 			PQexitPipelineMode(db->conn);
 		}
 		if (!res)

@@ -40,7 +40,9 @@ struct db_params {
 	const char *target_session_attrs;
 	int connect_timeout; /* seconds; libpq treats 1 as 2 */
 	/* session lock_timeout for pginit's own statements ("10s"); NULL: none. Not set
-	 * behind a pooler (a session SET would stay on a pooled server connection). */
+	 * behind a pooler (a session SET would stay on a pooled server connection). Set
+	 * with the connection's first query, in its round trip (pipeline mode); an invalid
+	 * value fails that query ("invalid lock_timeout ..."). */
 	const char *lock_timeout;
 	const char *options; /* libpq options ("-c name=value", escaped), or NULL */
 };
