@@ -771,7 +771,20 @@ static PGresult *pipeline_first(struct db *db, const char *sql, int nparams, con
 		*err = serr;
 		return NULL;
 	}
-	bool ok = read_sync(db, err) && drain(db, NULL, &res, err) && read_sync(db, err) && PQexitPipelineMode(db->conn);
+	bool ok = read_sync(db, err);
+	struct db_error qerr = {0};
+	bool qok = ok && drain(db, NULL, &res, &qerr);
+	/* After a server error the query's Sync still follows: read it, so that the
+	 * connection leaves pipeline mode in a state fit for the next statement. */
+	if (ok && (qok || qerr.sqlstate[0]))
+		ok = read_sync(db, err) && PQexitPipelineMode(db->conn);
+	if (!qok && qerr.message) {
+		db_error_clear(err);
+		*err = qerr;
+		ok = false;
+	} else {
+		db_error_clear(&qerr);
+	}
 	if (ok && !set) {
 		char *m = xasprintf("invalid lock_timeout '%s': %s", db->params.lock_timeout, serr.message);
 		set_error_text(err, m);

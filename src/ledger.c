@@ -190,28 +190,6 @@ static void fmt_ts(char *buf, size_t n, int64_t ms)
 	snprintf(buf, n, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
-bool ledger_mark_abandoned(struct db *db, const char *schema)
-{
-	struct db_result *r = NULL;
-	/* Under the lock no other run can be live, but its backend may still be
-	 * finishing a statement: only a session that is gone counts. */
-	if (!exec_params(db, schema,
-			 "UPDATE %1$s.init_log l SET status = 'abandoned', completed_at = clock_timestamp(),"
-			 " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
-			 " error = 'abandoned: its session ended during step ' || coalesce(step, 'start')"
-			 " || ' (the process was killed or lost its connection)'"
-			 " WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
-			 " WHERE a.pid = l.backend_pid AND a.backend_start = l.backend_start)"
-			 " RETURNING id, coalesce(step, 'start'), started_at::text",
-			 0, NULL, "mark abandoned runs in init_log", &r))
-		return false;
-	for (int i = 0; i < db_nrows(r); i++)
-		log_warn("run #%s (started %s) was abandoned during step %s: its session is gone; marked abandoned",
-			 db_get(r, i, 0), db_get(r, i, 2), db_get(r, i, 1));
-	db_result_free(r);
-	return true;
-}
-
 bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id)
 {
 	char started[32], host[256] = "";
@@ -220,8 +198,9 @@ bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run
 	const char *params[] = {started, run->profile, run->command, run->options_json, host, PGINIT_VERSION,
 				run->step ? run->step : "start"};
 	struct db_result *r = NULL;
-	/* One statement, one commit: the runs whose session is gone are marked abandoned
-	 * (ledger_mark_abandoned's rule) and this run's row is inserted. */
+	/* One statement, one commit: the runs whose session is gone are marked abandoned and
+	 * this run's row is inserted. Under the lock no other run can be live, but its backend
+	 * may still be finishing a statement: only a session that is gone counts. */
 	if (!exec_params(db, schema,
 			 "WITH gone AS (UPDATE %1$s.init_log l SET status = 'abandoned', completed_at = clock_timestamp(),"
 			 " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"

@@ -39,12 +39,14 @@ struct ledger_run {
 	int64_t started_wall_ms;
 	const char *step; /* the step it starts with (init_log.step); NULL: "start" */
 };
-/* Insert the run's row (status running); *run_id gets its id. */
+/*
+ * Insert the run's row (status running) and, in the same statement, mark the
+ * runs whose session is gone as abandoned (a warning for each); *run_id gets
+ * its id. Its commit does not wait for the WAL flush (ledger.c ASYNC_COMMIT).
+ */
 bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run *run, long *run_id);
 /* The run goes on in a new session (reconnected after bootstrap): its backend_pid/backend_start follow. */
 bool ledger_run_rebind(struct db *db, const char *schema, long run_id);
-/* Mark runs whose session is gone as abandoned (called by ledger_run_begin); logs each. */
-bool ledger_mark_abandoned(struct db *db, const char *schema);
 /* The step the run is in now (shown if the run is abandoned). */
 bool ledger_run_step(struct db *db, const char *schema, long run_id, const char *step);
 /* status --check, given the verdict so far (RC_OK, RC_PENDING, RC_VALIDATE): RC_VALIDATE
