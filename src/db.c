@@ -741,11 +741,11 @@ static bool read_sync(struct db *db, struct db_error *err)
 /*
  * The first query of a connection and the pending lock_timeout in one round
  * trip: pipeline mode, each with its own Sync (its own transaction, so a bad
- * setting does not take the query down with it, nor the reverse). NULL on
+ * setting does not take the query down with it, nor the reverse). False on
  * error, err set (a bad setting reads "invalid lock_timeout ...").
  */
-static PGresult *pipeline_first(struct db *db, const char *sql, int nparams, const char *const *params,
-				struct db_error *err)
+static bool pipeline_first(struct db *db, const char *sql, int nparams, const char *const *params,
+			   PGresult **out, struct db_error *err)
 {
 	db->pending_lock_timeout = false;
 	char pid[16];
@@ -756,7 +756,7 @@ static PGresult *pipeline_first(struct db *db, const char *sql, int nparams, con
 	    !PQpipelineSync(db->conn) || !PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) ||
 	    !PQpipelineSync(db->conn)) {
 		set_error_text(err, PQerrorMessage(db->conn));
-		return NULL;
+		return false;
 	}
 	struct db_error serr = {0};
 	PGresult *res = NULL, *setting = NULL;
@@ -769,7 +769,7 @@ static PGresult *pipeline_first(struct db *db, const char *sql, int nparams, con
 	if (!set && !serr.sqlstate[0]) { /* no answer (lost connection, signal): not the setting's fault */
 		db_error_clear(err);
 		*err = serr;
-		return NULL;
+		return false;
 	}
 	bool ok = read_sync(db, err);
 	struct db_error qerr = {0};
@@ -794,22 +794,24 @@ static PGresult *pipeline_first(struct db *db, const char *sql, int nparams, con
 	db_error_clear(&serr);
 	if (!ok) {
 		PQclear(res);
-		return NULL;
+		return false;
 	}
-	return res;
+	*out = res; /* NULL for a statement without rows */
+	return true;
 }
 
 struct db_result *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct db_error *err)
 {
 	if (db->pending_lock_timeout) {
-		PGresult *res = pipeline_first(db, sql, nparams, params, err);
-		if (!res && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF) {
+		PGresult *res = NULL;
+		bool ok = pipeline_first(db, sql, nparams, params, &res, err);
+		if (!ok && PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF) {
 			/* Something broke half-way: leave pipeline mode if libpq lets us (a connection
 			 * left in it fails its next query, which is logged there). */
 			PQexitPipelineMode(db->conn);
 		}
-		if (!res)
+		if (!ok)
 			return NULL;
 		struct db_result *r = xcalloc(1, sizeof *r);
 		r->res = res;
