@@ -293,6 +293,10 @@ static void setup_placeholders(const struct config *cfg, struct kv *vars)
 		{"schema", cfg->tenant_schema ? cfg->tenant_schema : ""},
 	};
 	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+		/* Migrations-only mode creates no roles: ${app_role} & co. would name roles
+		 * that do not exist. Undefined there, unless PGINIT_VAR_<NAME> gives them. */
+		if (cfg->migrations_only && i < 3)
+			continue;
 		strlist_add(&names, builtin[i][0]);
 		strlist_add(&values, builtin[i][1]);
 	}
