@@ -181,13 +181,25 @@ test_965_run_log_retention() {
 	run_pginit run
 	expect_rc 8
 	rm "$TDIR/fleet/migrations/0009_bad.sql"
+	# a run killed with -9 in the middle of a migration: the next run marks it abandoned
+	printf 'SELECT pg_sleep(1);\n' >"$TDIR/fleet/migrations/0009_slow.sql"
+	"$PGINIT_BIN" run >"$TDIR/out.killed" 2>&1 &
+	local pid=$! bpid
+	bpid=$(backend_of "pg_sleep(1)") || fail "the slow migration did not start"
+	kill -KILL $pid
+	wait_rc $pid
+	for i in $(seq 1 50); do
+		[ "$(q postgres "select count(*) from pg_stat_activity where pid = $bpid")" = 0 ] && break
+		sleep 0.1
+	done
+	rm "$TDIR/fleet/migrations/0009_slow.sql"
 	for i in 1 2 3 4 5 6; do run_pginit run; expect_rc 0; done
-	assert_eq "4|1|4" "$(q tenants "select count(*) filter (where status = 'success'), count(*) filter (where status = 'failed'), min(id) filter (where status = 'failed') from pginit.init_log")" "the newest 4 and the failed run"
+	assert_eq "4|1|4|1|5" "$(q tenants "select count(*) filter (where status = 'success'), count(*) filter (where status = 'failed'), min(id) filter (where status = 'failed'), count(*) filter (where status = 'abandoned'), min(id) filter (where status = 'abandoned') from pginit.init_log")" "the newest 4, the failed run and the killed one"
 	assert_eq 0 "$(q tenants "select count(*) from pginit.init_step s where not exists (select 1 from pginit.init_log l where l.id = s.run_id)")" "no orphan steps"
 	assert_eq 2 "$(q tenants "select count(*) from pginit.schema_migrations where success")" "history rows survive"
 	run_pginit -s run_log_keep=0 run
 	expect_rc 0
-	assert_eq 6 "$(q tenants "select count(*) from pginit.init_log")" "0 keeps everything"
+	assert_eq 7 "$(q tenants "select count(*) from pginit.init_log")" "0 keeps everything"
 }
 
 test_966_history_and_prometheus() {

@@ -19,6 +19,27 @@ wait_rc() {
 	return 0
 }
 
+# wait_all PID...: waits for background pginits; their exit codes, in order, as one string in $RCS.
+wait_all() {
+	local pid
+	RCS=""
+	for pid in "$@"; do
+		wait_rc "$pid"
+		RCS="$RCS$RC"
+	done
+}
+
+# backend_of SQL_FRAGMENT: the pid of the pginit backend running it.
+backend_of() {
+	local pid
+	for _ in $(seq 1 100); do
+		pid=$(q postgres "select pid from pg_stat_activity where query like '%$1%' and pid <> pg_backend_pid() and application_name = 'pginit'")
+		[ -n "$pid" ] && { echo "$pid"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # expect_rc CODE: the last run_pginit exited with CODE (prints its output if not).
 expect_rc() {
 	if [ "$RC" != "$1" ]; then

@@ -98,10 +98,8 @@ test_705_credfile_concurrent_generation() {
 		"$PGINIT_BIN" -p dev run >"$TDIR/out.$i" 2>&1 &
 		pids+=($!)
 	done
-	for i in "${!pids[@]}"; do
-		wait_rc "${pids[$i]}"
-		rcs="$rcs$RC"
-	done
+	wait_all "${pids[@]}"
+	rcs="$rcs$RCS"
 	cat "$TDIR"/out.* >"$TDIR/out"
 	[ "$rcs" = 0000000000000000 ] || grep -h "error\|hint" "$TDIR/out" | sort | uniq -c >&2
 	assert_eq 0000000000000000 "$rcs" "all sixteen exit 0"
@@ -135,17 +133,6 @@ test_706_exec_env_has_no_admin_credentials() {
 }
 
 # ---- 8.9: a server or resolver that stops answering
-
-# backend_of SQL_FRAGMENT: the pid of the pginit backend running it.
-backend_of() {
-	local i pid
-	for i in $(seq 1 100); do
-		pid=$(q postgres "select pid from pg_stat_activity where query like '%$1%' and pid <> pg_backend_pid() and application_name = 'pginit'")
-		[ -n "$pid" ] && { echo "$pid"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 
 test_707_stopped_backend_sigterm_exits() {
 	copy_migrations

@@ -94,10 +94,8 @@ test_405_concurrent_runs() {
 		"$PGINIT_BIN" run >"$TDIR/out.$i" 2>&1 &
 		pids+=($!)
 	done
-	for i in "${!pids[@]}"; do
-		wait_rc "${pids[$i]}"
-		rcs="$rcs$RC"
-	done
+	wait_all "${pids[@]}"
+	rcs="$rcs$RCS"
 	assert_eq 00000000 "$rcs" "all eight exit 0"
 	assert_eq "$(n_migration_files)|$(n_migration_files)" "$(q app "select count(*), count(distinct version) from pginit.schema_migrations")" "each migration once"
 	assert_eq "4|4" "$(q app "select count(*), count(distinct (set_name, name)) from pginit.seed_history")" "each seed file once"

@@ -105,10 +105,8 @@ test_602_concurrent_runs_on_eight_databases() {
 			fi
 			pids+=($!)
 		done
-		for i in "${!pids[@]}"; do
-			wait_rc "${pids[$i]}"
-			rcs="$rcs$RC"
-		done
+		wait_all "${pids[@]}"
+		rcs="$rcs$RCS"
 		cat "$TDIR"/out.$round.* >"$TDIR/out"
 		assert_not_contains "tuple concurrently updated" "$TDIR/out" "$round: no catalog race"
 		assert_eq 00000000 "$rcs" "$round: all eight exit 0"

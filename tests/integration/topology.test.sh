@@ -75,10 +75,8 @@ test_970_pgbouncer_concurrent_runs() {
 		"$PGINIT_BIN" run >"$TDIR/out.$i" 2>&1 &
 		pids+=($!)
 	done
-	for i in "${!pids[@]}"; do
-		wait_rc "${pids[$i]}"
-		rcs="$rcs$RC"
-	done
+	wait_all "${pids[@]}"
+	rcs="$rcs$RCS"
 	cat "$TDIR"/out.* >"$TDIR/out"
 	assert_eq 00000000 "$rcs" "all eight exit 0 through pgbouncer" || { sed 's/^/    | /' "$TDIR/out" | tail -40; return 1; }
 	assert_eq "$(n_migration_files)|$(n_migration_files)" \
