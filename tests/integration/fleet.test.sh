@@ -183,15 +183,7 @@ test_965_run_log_retention() {
 	rm "$TDIR/fleet/migrations/0009_bad.sql"
 	# a run killed with -9 in the middle of a migration: the next run marks it abandoned
 	printf 'SELECT pg_sleep(1);\n' >"$TDIR/fleet/migrations/0009_slow.sql"
-	"$PGINIT_BIN" run >"$TDIR/out.killed" 2>&1 &
-	local pid=$! bpid
-	bpid=$(backend_of "pg_sleep(1)") || fail "the slow migration did not start"
-	kill -KILL $pid
-	wait_rc $pid
-	for i in $(seq 1 50); do
-		[ "$(q postgres "select count(*) from pg_stat_activity where pid = $bpid")" = 0 ] && break
-		sleep 0.1
-	done
+	kill9_during "pg_sleep(1)"
 	rm "$TDIR/fleet/migrations/0009_slow.sql"
 	for i in 1 2 3 4 5 6; do run_pginit run; expect_rc 0; done
 	assert_eq "4|1|4|1|5" "$(q tenants "select count(*) filter (where status = 'success'), count(*) filter (where status = 'failed'), min(id) filter (where status = 'failed'), count(*) filter (where status = 'abandoned'), min(id) filter (where status = 'abandoned') from pginit.init_log")" "the newest 4, the failed run and the killed one"

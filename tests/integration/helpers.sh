@@ -40,6 +40,20 @@ backend_of() {
 	return 1
 }
 
+# kill9_during SQL_FRAGMENT: starts `pginit run` in the background, kills it with -9 once its
+# backend runs the statement, then waits for that backend to end (after its statement).
+kill9_during() {
+	"$PGINIT_BIN" run >"$TDIR/out.killed" 2>&1 &
+	local pid=$! bpid
+	bpid=$(backend_of "$1") || { fail "no pginit backend ran '$1'"; return 1; }
+	kill -KILL $pid
+	wait_rc $pid
+	for _ in $(seq 1 50); do
+		[ "$(q postgres "select count(*) from pg_stat_activity where pid = $bpid")" = 0 ] && break
+		sleep 0.1
+	done
+}
+
 # expect_rc CODE: the last run_pginit exited with CODE (prints its output if not).
 expect_rc() {
 	if [ "$RC" != "$1" ]; then

@@ -360,16 +360,7 @@ test_710_killed_run_is_abandoned() {
 	run_pginit run
 	expect_rc 0
 	printf 'CREATE TABLE public.slow (id int);\nSELECT pg_sleep(1);\n' >"$TDIR/migrations/0100_slow.sql"
-	"$PGINIT_BIN" run >"$TDIR/out.killed" 2>&1 &
-	local pid=$! bpid i
-	bpid=$(backend_of "pg_sleep(1)") || fail "migration did not start"
-	kill -KILL $pid
-	wait_rc $pid
-	# the killed run's backend ends after its statement
-	for i in $(seq 1 50); do
-		[ "$(q postgres "select count(*) from pg_stat_activity where pid = $bpid")" = 0 ] && break
-		sleep 0.1
-	done
+	kill9_during "pg_sleep(1)"
 	assert_eq running "$(q app "select status from pginit.init_log order by id desc limit 1")" "row left running"
 	run_pginit status --check
 	expect_rc 11
