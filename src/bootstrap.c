@@ -593,6 +593,23 @@ static enum rc write_created_mark(struct db *db, const struct config *cfg)
 	return rc;
 }
 
+/* The one boolean SQL answers about the target database; *ok false (logged) when it fails. */
+static bool database_is(struct db *db, const char *sql, const struct config *cfg, bool *ok)
+{
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, sql, 0, NULL, &err);
+	*ok = r != NULL;
+	if (!r) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect database %s: %s", cfg->dbname,
+			     err.message);
+		db_error_clear(&err);
+		return false;
+	}
+	bool yes = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
+	db_result_free(r);
+	return yes;
+}
+
 /*
  * db is connected to the target, before this run changed anything in it. A
  * database with no mark and nothing in it at all (no relation, function, type
@@ -602,8 +619,8 @@ static enum rc write_created_mark(struct db *db, const struct config *cfg)
  */
 static enum rc mark_if_unmarked_and_empty(struct db *db, const struct config *cfg)
 {
-	struct db_error err = {0};
-	struct db_result *r = db_query(db,
+	bool ok;
+	bool empty = database_is(db,
 		"SELECT shobj_description(d.oid, 'pg_database') IS NULL"
 		" AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema')"
 		"   AND n.nspname !~ '^pg_')"
@@ -611,15 +628,9 @@ static enum rc mark_if_unmarked_and_empty(struct db *db, const struct config *cf
 		" AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace)"
 		" AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace)"
 		" AND NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname <> 'plpgsql')"
-		" FROM pg_database d WHERE d.datname = current_database()", 0, NULL, &err);
-	if (!r) {
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect database %s: %s", cfg->dbname,
-			     err.message);
-		db_error_clear(&err);
+		" FROM pg_database d WHERE d.datname = current_database()", cfg, &ok);
+	if (!ok)
 		return RC_BOOTSTRAP;
-	}
-	bool empty = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
-	db_result_free(r);
 	if (!empty)
 		return RC_OK;
 	log_info("database %s is empty and unmarked (a run stopped right after creating it): marked as created by pginit",
@@ -691,20 +702,9 @@ static bool may_harden(struct db *db, const struct config *cfg, bool *ok)
 	*ok = true;
 	if (cfg->harden)
 		return true;
-	struct db_error err = {0};
-	struct db_result *r = db_query(db,
+	return database_is(db,
 		"SELECT shobj_description(oid, 'pg_database') = '" DB_CREATED_MARK "'"
-		" FROM pg_database WHERE datname = current_database()", 0, NULL, &err);
-	if (!r) {
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect database %s: %s", cfg->dbname,
-			     err.message);
-		db_error_clear(&err);
-		*ok = false;
-		return false;
-	}
-	bool created = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
-	db_result_free(r);
-	return created;
+		" FROM pg_database WHERE datname = current_database()", cfg, ok);
 }
 
 /*

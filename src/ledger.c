@@ -485,6 +485,13 @@ const struct ledger_migration *ledger_find(const struct ledger_migration *h, int
 	return NULL;
 }
 
+/* Row i's first n columns into the strings f points at ("" for NULL). */
+static void copy_row(const struct db_result *r, int i, char **f[], int n)
+{
+	for (int c = 0; c < n; c++)
+		*f[c] = xstrdup(db_get(r, i, c) ? db_get(r, i, c) : "");
+}
+
 bool ledger_recent_runs(struct db *db, const char *schema, int limit, struct ledger_run_row **out, int *n)
 {
 	char lim[32];
@@ -505,8 +512,7 @@ bool ledger_recent_runs(struct db *db, const char *schema, int limit, struct led
 		char **f[] = {&(*out)[i].id, &(*out)[i].status, &(*out)[i].profile, &(*out)[i].command,
 			      &(*out)[i].started_at, &(*out)[i].duration_ms, &(*out)[i].migrations, &(*out)[i].seeds,
 			      &(*out)[i].error};
-		for (int c = 0; c < 9; c++)
-			*f[c] = xstrdup(db_get(r, i, c) ? db_get(r, i, c) : "");
+		copy_row(r, i, f, 9);
 	}
 	db_result_free(r);
 	return true;
@@ -603,8 +609,7 @@ bool ledger_profile_stats(struct db *db, const char *schema, struct ledger_profi
 		struct ledger_profile_stats *s = &(*out)[i];
 		char **f[] = {&s->profile, &s->runs, &s->ok, &s->avg_ms, &s->max_ms, &s->last_failure_at,
 			      &s->last_failure_error, &s->last_success_epoch};
-		for (int c = 0; c < 8; c++)
-			*f[c] = xstrdup(db_get(r, i, c) ? db_get(r, i, c) : "");
+		copy_row(r, i, f, 8);
 	}
 	db_result_free(r);
 	return true;

@@ -14,17 +14,36 @@
 #include "sig.h"
 #include "util.h"
 
-void script_checksum(const char *text, size_t len, char out[65])
+/* A SHA-256 context. The method is fetched once: OpenSSL 3 looks the algorithm up on every
+ * init from EVP_sha256(), which cost more than hashing a small migration. */
+static EVP_MD_CTX *sha256_begin(void)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	/* Fetched once: OpenSSL 3 looks the algorithm up on every init from EVP_sha256(),
-	 * which cost more than hashing a small migration. */
 	static EVP_MD *sha256;
 	if (!sha256)
 		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, sha256 ? sha256 : EVP_sha256(), NULL);
+	return ctx;
+}
+
+/* Finish ctx (and free it) into 64 lower-case hex digits. */
+static void sha256_end(EVP_MD_CTX *ctx, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned int k = 0; k < mdlen && k < 32; k++) {
+		out[2 * k] = hex[md[k] >> 4];
+		out[2 * k + 1] = hex[md[k] & 15];
+	}
+	out[64] = '\0';
+}
+
+void script_checksum(const char *text, size_t len, char out[65])
+{
+	EVP_MD_CTX *ctx = sha256_begin();
 	size_t i = utf8_bom_len(text, len);
 	/* Feed runs of bytes between the '\r' of each CRLF. */
 	size_t run = i;
@@ -35,14 +54,7 @@ void script_checksum(const char *text, size_t len, char out[65])
 		}
 	}
 	EVP_DigestUpdate(ctx, text + run, len - run);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned int k = 0; k < mdlen && k < 32; k++) {
-		out[2 * k] = hex[md[k] >> 4];
-		out[2 * k + 1] = hex[md[k] & 15];
-	}
-	out[64] = '\0';
+	sha256_end(ctx, out);
 }
 
 bool script_file_checksum(const char *path, char out[65])
@@ -769,15 +781,7 @@ static const char *hint_for(const char *sqlstate)
 
 void script_prefix_checksum(const struct script *s, int upto, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	/* Fetched once: OpenSSL 3 looks the algorithm up on every init from EVP_sha256(),
-	 * which cost more than hashing a small migration. */
-	static EVP_MD *sha256;
-	if (!sha256)
-		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, sha256 ? sha256 : EVP_sha256(), NULL);
+	EVP_MD_CTX *ctx = sha256_begin();
 	for (int i = s->first; i < upto && i < s->last; i++) {
 		const struct sql_stmt *st = &s->sql.stmts[i];
 		/* The NULs keep "a" + "bc" apart from "ab" + "c". */
@@ -787,14 +791,7 @@ void script_prefix_checksum(const struct script *s, int upto, char out[65])
 			EVP_DigestUpdate(ctx, st->copy_data, st->copy_len);
 		EVP_DigestUpdate(ctx, "", 1);
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned int k = 0; k < mdlen && k < 32; k++) {
-		out[2 * k] = hex[md[k] >> 4];
-		out[2 * k + 1] = hex[md[k] & 15];
-	}
-	out[64] = '\0';
+	sha256_end(ctx, out);
 }
 
 /* A file in another encoding: the server converts it (SET is undone by a rollback, RESET ends it otherwise). */
