@@ -210,7 +210,7 @@ bool sqlsplit_ex(const char *text, size_t len, unsigned flags, int first_line, s
 			int bline = sc.line;
 			for (;;) {
 				if (sc.i >= sc.len) {
-					err->line = bline - 1;
+					err->line = line; /* the StatementBegin line (bline - 1 is 0 when the marker ends the input) */
 					err->col = 1;
 					err->message = "-- +goose StatementBegin without StatementEnd";
 					goto fail;

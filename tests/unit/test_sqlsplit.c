@@ -331,11 +331,30 @@ static void test_starts_with(void)
 	CHECK(!sqlsplit_starts_with(&st, "COPY"));
 }
 
+/* An unterminated StatementBegin names its own line, also when it ends the input (found by
+ * fuzz_sqlsplit: the error said line 0). */
+static void test_goose_unterminated(void)
+{
+	const char *cases[] = {"SELECT 1;\n-- +goose StatementBegin", "-- +goose StatementBegin",
+			       "SELECT 1; -- +goose StatementBegin\nSELECT 2;\n"};
+	int want[] = {2, 1, 1};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case("goose StatementBegin without StatementEnd, case %zu", i);
+		struct sql_script sc = {0};
+		struct sqlsplit_error err = {0};
+		CHECK(!sqlsplit_ex(cases[i], strlen(cases[i]), SQLSPLIT_GOOSE, 1, &sc, &err));
+		CHECK_INT_EQ(err.line, want[i]);
+		CHECK(err.message != NULL);
+		sqlsplit_free(&sc);
+	}
+}
+
 int main(void)
 {
 	test_golden_files();
 	test_bounds();
 	test_locate_edges();
 	test_starts_with();
+	test_goose_unterminated();
 	return unit_done();
 }
