@@ -30,18 +30,6 @@ struct lease_lock {
 	bool stop;
 };
 
-bool lease_behind_pooler(struct db *db)
-{
-	struct db_error err = {0};
-	struct db_result *r = db_query(db, "SELECT pg_backend_pid()", 0, NULL, &err);
-	bool pooled = false;
-	if (r && db_nrows(r) == 1)
-		pooled = atoi(db_get(r, 0, 0)) != db_announced_pid(db);
-	db_result_free(r);
-	db_error_clear(&err);
-	return pooled;
-}
-
 /* ---- the table */
 
 static bool missing_table(const char *sqlstate)
@@ -283,15 +271,21 @@ enum rc lease_lock_acquire(struct db *db, const struct db_params *p, const struc
 	*out = NULL;
 	struct lease_lock *l = xcalloc(1, sizeof *l);
 	l->dbname = xstrdup(name);
-	if (strcmp(cfg->lock_mode, "lease") == 0)
+	int got = 0;
+	if (strcmp(cfg->lock_mode, "lease") == 0) {
 		l->lease = true;
-	else if (strcmp(cfg->lock_mode, "auto") == 0 && lease_behind_pooler(db)) {
-		log_info("a connection pooler is between pginit and the server (lock_mode = auto): using a lease "
-			 "instead of a session advisory lock");
-		l->lease = true;
+	} else if (strcmp(cfg->lock_mode, "auto") == 0) {
+		got = lock_try_unless_pooled(db, name, &l->lease);
+		if (got < 0) {
+			lease_free(l);
+			return RC_CONNECT;
+		}
+		if (l->lease)
+			log_info("a connection pooler is between pginit and the server (lock_mode = auto): using a lease "
+				 "instead of a session advisory lock");
 	}
 	if (!l->lease) {
-		enum rc rc = lock_acquire(db, name, timeout_ms);
+		enum rc rc = got ? RC_OK : lock_acquire(db, name, timeout_ms);
 		if (rc != RC_OK) {
 			lease_free(l);
 			return rc;

@@ -54,7 +54,4 @@ enum rc lease_lock_acquire(struct db *db, const struct db_params *p, const struc
  * lock is left to end with db's session (no round trip). */
 void lease_lock_release(struct lease_lock *l, struct db *db);
 
-/* Is there a pooler between us and the server? (announced pid != pg_backend_pid()) */
-bool lease_behind_pooler(struct db *db);
-
 #endif

@@ -71,10 +71,24 @@ enum rc lock_acquire(struct db *db, const char *dbname, int timeout_ms)
 	}
 }
 
-void lock_release(struct db *db, const char *dbname)
+int lock_try_unless_pooled(struct db *db, const char *dbname, bool *pooled)
 {
-	char key[32];
+	char key[32], pid[16];
 	snprintf(key, sizeof key, "%lld", lock_key(dbname));
-	/* Closing the session releases it too; this only makes it prompt. */
-	try_lock(db, key, "pg_advisory_unlock");
+	snprintf(pid, sizeof pid, "%d", db_announced_pid(db));
+	const char *params[] = {key, pid};
+	struct db_error err = {0};
+	struct db_result *r = db_query(db,
+				       "SELECT pg_backend_pid() <> $2::int, CASE WHEN pg_backend_pid() = $2::int"
+				       " THEN pg_try_advisory_lock($1::bigint) END",
+				       2, params, &err);
+	if (!r) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to take pginit's lock: %s", err.message);
+		db_error_clear(&err);
+		return -1;
+	}
+	*pooled = strcmp(db_get(r, 0, 0), "t") == 0;
+	int got = !*pooled && db_get(r, 0, 1) && strcmp(db_get(r, 0, 1), "t") == 0;
+	db_result_free(r);
+	return got;
 }

@@ -16,7 +16,13 @@
 
 /* RC_OK, RC_LOCK (timeout), RC_SIGNAL or RC_CONNECT (query failed); logged. */
 enum rc lock_acquire(struct db *db, const char *dbname, int timeout_ms);
-void lock_release(struct db *db, const char *dbname);
+/*
+ * One round trip for the common case of lock_mode = auto: *pooled tells
+ * whether a pooler is between pginit and the server (the backend running the
+ * query is not the one the server announced), and only when none is, the
+ * lock is tried once. 1: taken, 0: not taken (or pooled), -1: error (logged).
+ */
+int lock_try_unless_pooled(struct db *db, const char *dbname, bool *pooled);
 /* The advisory lock key of a database name (FNV-1a 64 of "pginit:" + name). */
 long long lock_key(const char *dbname);
 
