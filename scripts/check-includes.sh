@@ -2,7 +2,7 @@
 # check-includes: the include graph of src/ has no cycle, and no module includes one
 # above it. Layers, lowest first (a module may include its own layer and those below):
 #
-#   0 util log sig exitcode flywaysum  what every module needs (flywaysum: pure code)
+#   0 util log sig exitcode flywaysum scram  what every module needs (flywaysum, scram: pure code)
 #   1 db sqlsplit secrets          libpq, the SQL lexer, secret sources
 #   2 script config query          a file, the configuration, our own statements
 #   3 ledger lock lease topo wait txn  pginit's tables, the lock and lease, the topology, waiting, the file wrapper,
@@ -19,7 +19,7 @@ set -u
 src=${1:-src}
 layer_of() {
 	case "$1" in
-	util|log|sig|exitcode|flywaysum) echo 0 ;;
+	util|log|sig|exitcode|flywaysum|scram) echo 0 ;;
 	db|sqlsplit|secrets) echo 1 ;;
 	script|config|query) echo 2 ;;
 	ledger|lock|lease|topo|wait|txn|credfile|appenv|idxcheck) echo 3 ;;

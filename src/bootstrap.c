@@ -3,9 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +14,7 @@
 #include "log.h"
 #include "query.h"
 #include "txn.h"
+#include "scram.h"
 #include "script.h"
 #include "secrets.h"
 
@@ -53,38 +51,6 @@ enum rc bootstrap_app_password(const struct config *cfg, char **password)
 		return RC_SECRET;
 	}
 	return credfile_password(cfg, var, password);
-}
-
-/* ---- SCRAM: does the stored verifier already match the password? */
-
-/*
- * A verifier is "SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>"
- * (RFC 5802/7677, base64). Recomputing StoredKey from the password and the
- * stored salt tells whether ALTER ROLE ... PASSWORD is needed at all, so an
- * unchanged secret leaves pg_authid untouched. Non-ASCII passwords may differ
- * from libpq's SASLprep; then we merely set the password again.
- */
-static bool scram_matches(const char *verifier, const char *password)
-{
-	int iter;
-	char salt64[128], stored64[128];
-	if (!verifier || sscanf(verifier, "SCRAM-SHA-256$%d:%127[^$]$%127[^:]:", &iter, salt64, stored64) != 3)
-		return false;
-	unsigned char salt[128], salted[32], client_key[32], stored[32], expect[128];
-	int salt_len = EVP_DecodeBlock(salt, (unsigned char *)salt64, (int)strlen(salt64));
-	int stored_len = EVP_DecodeBlock(expect, (unsigned char *)stored64, (int)strlen(stored64));
-	if (salt_len < 0 || stored_len < 32 || iter <= 0)
-		return false;
-	/* EVP_DecodeBlock counts '=' padding as zero bytes. */
-	for (const char *p = salt64 + strlen(salt64); p > salt64 && p[-1] == '='; p--)
-		salt_len--;
-	unsigned int n = 0;
-	bool ok = PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, salt_len, iter, EVP_sha256(), 32, salted) &&
-		  HMAC(EVP_sha256(), salted, 32, (const unsigned char *)"Client Key", 10, client_key, &n) &&
-		  EVP_Digest(client_key, 32, stored, NULL, EVP_sha256(), NULL) && memcmp(stored, expect, 32) == 0;
-	wipe(salted, sizeof salted);
-	wipe(client_key, sizeof client_key);
-	return ok;
 }
 
 /* ---- helpers */
@@ -150,12 +116,15 @@ struct cluster_state {
 	char *current_user;
 	bool superuser;
 	bool db_exists;
+	bool db_commented; /* the target database has a COMMENT (ours or not): it is not one a run left unmarked */
+	char *settings;    /* bootstrap_settings() of the connection, read with the rest */
 	struct role_state r[N_ROLES];
 };
 
 static void cluster_state_free(struct cluster_state *cs)
 {
 	free(cs->current_user);
+	free(cs->settings);
 	for (int i = 0; i < N_ROLES; i++) {
 		free(cs->r[i].comment);
 		free_secret(cs->r[i].verifier);
@@ -185,6 +154,23 @@ static bool is_marker(const char *comment)
  * superuser, reading the stored password verifiers from pg_authid, which
  * nobody else may read). password_app/ro: the wanted passwords.
  */
+/* The settings string of bootstrap_settings, as an expression (a scalar subquery). */
+#define SETTINGS_SQL \
+	"(SELECT coalesce(string_agg(s.setdatabase || '/' || s.setrole || ':' || array_to_string(s.setconfig, ','), ';'" \
+	" ORDER BY s.setdatabase, s.setrole), '') FROM pg_db_role_setting s" \
+	" WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))" \
+	" AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user)))"
+
+char *bootstrap_settings(struct db *db)
+{
+	struct db_error err = {0};
+	struct db_result *r = db_query(db, "SELECT " SETTINGS_SQL, 0, NULL, &err);
+	db_error_clear(&err);
+	char *fp = r && db_nrows(r) == 1 && db_get(r, 0, 0) ? xstrdup(db_get(r, 0, 0)) : NULL;
+	db_result_free(r);
+	return fp;
+}
+
 static bool read_cluster(struct db *db, const struct config *cfg, const char *app_password, const char *ro_password,
 			 struct cluster_state *cs)
 {
@@ -214,7 +200,9 @@ static bool read_cluster(struct db *db, const struct config *cfg, const char *ap
 		" a.oid IS NOT NULL, coalesce(a.rolsuper, false), coalesce(a.rolreplication, false),"
 		" coalesce(a.rolcreaterole, false), coalesce(a.rolcreatedb, false), coalesce(a.rolbypassrls, false),"
 		" coalesce(a.rolcanlogin, false), shobj_description(a.oid, 'pg_authid'),"
-		" coalesce(pg_has_role(current_user, a.oid, 'MEMBER'), false)"
+		" coalesce(pg_has_role(current_user, a.oid, 'MEMBER'), false),"
+		" (SELECT shobj_description(oid, 'pg_database') IS NOT NULL FROM pg_database WHERE datname = $1),"
+		" " SETTINGS_SQL
 		" FROM unnest($2::text[]) WITH ORDINALITY AS w(name, ord) LEFT JOIN pg_roles a ON a.rolname = w.name"
 		" ORDER BY w.ord",
 		2, params, &err);
@@ -229,6 +217,8 @@ static bool read_cluster(struct db *db, const struct config *cfg, const char *ap
 	cs->current_user = xstrdup(db_get(r, 0, 0));
 	cs->superuser = is_true(db_get(r, 0, 1));
 	cs->db_exists = is_true(db_get(r, 0, 2));
+	cs->db_commented = is_true(db_get(r, 0, 12));
+	cs->settings = db_get(r, 0, 13) ? xstrdup(db_get(r, 0, 13)) : NULL;
 	bool any_login = false;
 	for (int k = 0; k < n; k++) {
 		struct role_state *s = &cs->r[idx[k]];
@@ -638,9 +628,11 @@ static enum rc mark_if_unmarked_and_empty(struct db *db, const struct config *cf
 	return write_created_mark(db, cfg);
 }
 
-enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created)
+enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created,
+			  char **settings)
 {
 	*created = false;
+	*settings = NULL;
 	char *ro_password = NULL;
 	if (cfg->readonly.name[0] && cfg->readonly.secret[0] &&
 	    secret_get(cfg->readonly.secret, &ro_password, NULL) != SECRET_OK) {
@@ -653,6 +645,8 @@ enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char
 		rc = RC_BOOTSTRAP;
 		goto done;
 	}
+	*settings = cs.settings;
+	cs.settings = NULL;
 	if ((rc = check_roles(&cs, cfg)) != RC_OK || (rc = safety_check_server(maint, cfg, &cs)) != RC_OK)
 		goto done;
 	bool differs = false, pw;
@@ -664,7 +658,7 @@ enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char
 		log_debug("roles %s, %s%s%s: as configured", cfg->owner.name, cfg->app.name,
 			  cfg->readonly.name[0] ? ", " : "", cfg->readonly.name);
 	if (cs.db_exists) {
-		if (cfg->create_database)
+		if (cfg->create_database && !cs.db_commented) /* a marked database (the common case): nothing to look at */
 			rc = mark_if_unmarked_and_empty(maint, cfg);
 		goto done;
 	}

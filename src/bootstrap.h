@@ -51,8 +51,21 @@ enum rc bootstrap_app_password(const struct config *cfg, char **password);
  */
 enum rc bootstrap_safety_check(const struct config *cfg, const char *app_password, bool seeding);
 
-/* Roles (cluster-wide) and the database, on an admin connection (the session uses the target's). */
-enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created);
+/*
+ * Roles (cluster-wide) and the database, on an admin connection (the session
+ * uses the target's). *settings: bootstrap_settings() of that connection, read
+ * with the roles before anything changed (NULL if unread; the caller frees).
+ */
+enum rc bootstrap_cluster(struct db *maint, const struct config *cfg, const char *app_password, bool *created,
+			  char **settings);
+
+/*
+ * The database- and role-level settings (ALTER DATABASE/ROLE ... SET) that a
+ * new connection of this role to this database starts with, as one string;
+ * NULL if they could not be read. pginit itself sets none: only an initdb.d
+ * file (or someone else) changes them.
+ */
+char *bootstrap_settings(struct db *db);
 
 /*
  * Before pginit writes to its ledger: refuse (RC_CONFIG) a ledger_schema the

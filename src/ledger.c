@@ -206,13 +206,13 @@ bool ledger_run_begin(struct db *db, const char *schema, const struct ledger_run
 			 " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
 			 " error = 'abandoned: its session ended during step ' || coalesce(step, 'start')"
 			 " || ' (the process was killed or lost its connection)'"
-			 " WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
-			 " WHERE a.pid = l.backend_pid AND a.backend_start = l.backend_start)"
+			 " WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(l.backend_pid) a"
+			 " WHERE a.backend_start = l.backend_start)"
 			 " RETURNING id, coalesce(step, 'start') AS step, started_at::text AS started),"
 			 " run AS (INSERT INTO %1$s.init_log (started_at, status, profile, command, options, hostname,"
 			 " pginit_version, backend_pid, backend_start, step)"
 			 " SELECT to_timestamp($1), 'running', $2, $3, $4::jsonb, $5, $6, pg_backend_pid(), a.backend_start,"
-			 " $7 FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()"
+			 " $7 FROM pg_stat_get_activity(pg_backend_pid()) a WHERE true"
 			 ASYNC_COMMIT " RETURNING id)"
 			 " SELECT run.id, gone.id, gone.step, gone.started FROM run LEFT JOIN gone ON true ORDER BY gone.id",
 			 7, params, "record the run in init_log", &r))
@@ -255,20 +255,23 @@ bool ledger_run_rebind(struct db *db, const char *schema, long run_id)
 	const char *params[] = {id};
 	return exec_params(db, schema,
 			   "UPDATE %1$s.init_log SET backend_pid = pg_backend_pid(), backend_start = (SELECT backend_start"
-			   " FROM pg_stat_activity WHERE pid = pg_backend_pid()) WHERE id = $1::bigint",
+			   " FROM pg_stat_get_activity(pg_backend_pid())) WHERE id = $1::bigint",
 			   1, params, "record the run's new session in init_log", NULL);
 }
 
-bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
-		    long seed_rows, const char *error, const struct ledger_step *steps, int n_steps)
+bool ledger_run_end(struct db *db, const char *schema, long run_id, const struct ledger_end *e)
 {
-	char id[32], m[32], s[32], rows[32];
+	char id[32], m[32], s[32], rows[32], keep[32];
 	fmt_long(id, sizeof id, run_id);
-	fmt_long(m, sizeof m, migrations);
-	fmt_long(s, sizeof s, seed_files);
-	fmt_long(rows, sizeof rows, seed_rows);
-	char *json = steps_json(steps, n_steps);
-	const char *params[] = {id, ok ? "success" : "failed", m, s, rows, error, json};
+	fmt_long(m, sizeof m, e->migrations);
+	fmt_long(s, sizeof s, e->seed_files);
+	fmt_long(rows, sizeof rows, e->seed_rows);
+	fmt_long(keep, sizeof keep, e->keep > 0 ? e->keep : 0);
+	char *json = steps_json(e->steps, e->n_steps);
+	const char *params[] = {id, e->ok ? "success" : "failed", m, s, rows, e->error, json, e->profile, keep};
+	/* Retention in the same statement: the profile's successful runs older than its newest
+	 * keep (this run is the newest: under the lock no other run is younger); their steps go
+	 * with them (ON DELETE CASCADE), history rows keep their migration with run_id NULL. */
 	bool done = exec_params(
 		db, schema,
 		"WITH steps AS (INSERT INTO %1$s.init_step (run_id, step, started_at, completed_at, duration_ms, status,"
@@ -277,11 +280,14 @@ bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int
 		" CASE WHEN x.ok THEN 'success' ELSE 'failed' END, x.items, x.rows, x.error"
 		" FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS e(v, n),"
 		" jsonb_to_record(e.v) AS x(step text, started double precision, duration_ms bigint, ok boolean,"
-		" items integer, rows bigint, error text) ORDER BY e.n)"
+		" items integer, rows bigint, error text) ORDER BY e.n),"
+		" pruned AS (DELETE FROM %1$s.init_log WHERE $9::int > 0 AND profile = $8 AND status = 'success'"
+		" AND id < (SELECT coalesce(min(id), 0) FROM (SELECT id FROM %1$s.init_log WHERE profile = $8"
+		" ORDER BY id DESC LIMIT $9::int) newest))"
 		" UPDATE %1$s.init_log SET status = $2, completed_at = clock_timestamp(),"
 		" duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint,"
 		" migrations_applied = $3, seeds_applied = $4, seed_records = $5, error = $6 WHERE id = $1::bigint",
-		7, params, "record the run in init_log and init_step", NULL);
+		9, params, "record the run in init_log and init_step", NULL);
 	free(json);
 	return done;
 }
@@ -303,8 +309,8 @@ enum rc ledger_check_last_run(struct db *db, const char *schema, enum rc so_far)
 		return so_far;
 	struct db_result *r = NULL;
 	if (!exec_params(db, schema,
-			 "SELECT l.id, CASE WHEN l.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
-			 " WHERE a.pid = l.backend_pid AND a.backend_start = l.backend_start) THEN 'abandoned'"
+			 "SELECT l.id, CASE WHEN l.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(l.backend_pid) a"
+			 " WHERE a.backend_start = l.backend_start) THEN 'abandoned'"
 			 " ELSE l.status END, coalesce(l.step, 'start'), coalesce(l.error, ''), l.started_at::text"
 			 " FROM %1$s.init_log l ORDER BY l.id DESC LIMIT 1",
 			 0, NULL, "read init_log", &r))
@@ -325,21 +331,6 @@ enum rc ledger_check_last_run(struct db *db, const char *schema, enum rc so_far)
 	}
 	db_result_free(r);
 	return rc == RC_OK ? so_far : rc;
-}
-
-bool ledger_step_record(struct db *db, const char *schema, long run_id, const struct ledger_step *s)
-{
-	char id[32], started[32], dur[32], items[32], rows[32];
-	fmt_long(id, sizeof id, run_id);
-	fmt_ts(started, sizeof started, s->started_wall_ms);
-	fmt_long(dur, sizeof dur, s->duration_ms);
-	fmt_long(items, sizeof items, s->items);
-	fmt_long(rows, sizeof rows, s->rows);
-	const char *params[] = {id, s->step, started, dur, s->ok ? "success" : "failed", items, rows, s->error};
-	return exec_params(db, schema,
-			   "INSERT INTO %1$s.init_step (run_id, step, started_at, completed_at, duration_ms, status, items, rows, error)"
-			   " VALUES ($1, $2, to_timestamp($3), to_timestamp($3) + $4 * interval '1 millisecond', $4, $5, $6, $7, $8)",
-			   8, params, "record a step in init_step", NULL);
 }
 
 bool ledger_migrations(struct db *db, const char *schema, struct ledger_migration **out, int *n)
@@ -572,19 +563,6 @@ bool ledger_progress_clear(struct db *db, const char *schema, const char *script
 	const char *params[] = {script, kind};
 	return exec_params(db, schema, "DELETE FROM %1$s.migration_progress WHERE script = $1 AND kind = $2", 2, params,
 			   "clear migration_progress", NULL);
-}
-
-bool ledger_prune_runs(struct db *db, const char *schema, const char *profile, int keep)
-{
-	char k[32];
-	fmt_long(k, sizeof k, keep);
-	const char *params[] = {profile, k};
-	/* Steps go with their run (ON DELETE CASCADE); history rows keep their migration, run_id NULL. */
-	return exec_params(db, schema,
-			   "DELETE FROM %1$s.init_log WHERE profile = $1 AND status = 'success' AND id < ("
-			   "SELECT coalesce(min(id), 0) FROM (SELECT id FROM %1$s.init_log WHERE profile = $1"
-			   " ORDER BY id DESC LIMIT $2::int) newest)" ASYNC_COMMIT,
-			   2, params, "apply the run log's retention", NULL);
 }
 
 bool ledger_profile_stats(struct db *db, const char *schema, struct ledger_profile_stats **out, int *n)

@@ -62,15 +62,25 @@ struct ledger_step {
 	long rows;
 	const char *error;
 };
+/* How a run ended, for ledger_run_end. */
+struct ledger_end {
+	bool ok;
+	int migrations, seed_files;
+	long seed_rows;
+	const char *error; /* NULL on success */
+	const struct ledger_step *steps;
+	int n_steps;
+	const char *profile;
+	int keep; /* retention: the profile's newest keep runs and every failed one stay; 0: keep all */
+};
 /*
- * Close the run's row and write its steps (in order) in one statement: one
- * round trip, one commit. The steps wait in memory until then, so a run killed
- * with SIGKILL leaves its init_log row 'running' and no init_step rows.
+ * Close the run's row, write its steps (in order) and apply the run log's
+ * retention in one statement: one round trip, one commit. The steps wait in
+ * memory until then, so a run killed with SIGKILL leaves its init_log row
+ * 'running' and no init_step rows.
  */
-bool ledger_run_end(struct db *db, const char *schema, long run_id, bool ok, int migrations, int seed_files,
-		    long seed_rows, const char *error, const struct ledger_step *steps, int n_steps);
+bool ledger_run_end(struct db *db, const char *schema, long run_id, const struct ledger_end *e);
 
-bool ledger_step_record(struct db *db, const char *schema, long run_id, const struct ledger_step *s);
 
 /* The current state of each migration version (latest row per version). */
 struct ledger_migration {
@@ -144,8 +154,6 @@ struct ledger_run_row {
 bool ledger_recent_runs(struct db *db, const char *schema, int limit, struct ledger_run_row **out, int *n);
 void ledger_runs_free(struct ledger_run_row *r, int n);
 
-/* Retention: delete the profile's successful runs older than its newest keep runs (failed ones stay). */
-bool ledger_prune_runs(struct db *db, const char *schema, const char *profile, int keep);
 
 /* Per profile, over the runs init_log keeps: counts, durations, the last failure. */
 struct ledger_profile_stats {

@@ -227,14 +227,34 @@ const char *seed_state(const char *path, const char *set, const struct ledger_se
 	return state_of(path_base(path), sum, set, done, n_done);
 }
 
-bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded, long run_id,
-		    struct seed_totals *totals)
+static bool load_done(struct db *db, const struct config *cfg, struct seed_files *loaded)
 {
 	if (!loaded->have_done) {
 		if (!ledger_seeds(db, cfg->ledger_schema, &loaded->done, &loaded->n_done))
 			return false;
 		loaded->have_done = true;
 	}
+	return true;
+}
+
+int seed_set_todo(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded)
+{
+	if (!load_done(db, cfg, loaded))
+		return -1;
+	int todo = 0;
+	for (int k = 0; k < loaded->n; k++) {
+		const struct script *s = &loaded->items[k].s;
+		todo += strcmp(loaded->items[k].set, set) == 0 &&
+			strcmp(state_of(s->name, s->checksum, set, loaded->done, loaded->n_done), "applied") != 0;
+	}
+	return todo;
+}
+
+bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded, long run_id,
+		    struct seed_totals *totals)
+{
+	if (!load_done(db, cfg, loaded))
+		return false;
 	int n = 0, i = 0;
 	for (int k = 0; k < loaded->n; k++)
 		n += strcmp(loaded->items[k].set, set) == 0;

@@ -38,6 +38,8 @@ struct seed_files {
 bool seed_load_all(const struct config *cfg, struct seed_files *out);
 void seed_files_free(struct seed_files *f);
 
+/* How many files of the set are new or changed since they were applied (seed_history read once); -1: error, logged. */
+int seed_set_todo(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded);
 /* Apply one set (each file recorded in seed_history). False (logged) on the first failure. */
 bool seed_apply_set(struct db *db, const struct config *cfg, const char *set, struct seed_files *loaded, long run_id,
 		    struct seed_totals *totals);

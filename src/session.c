@@ -122,6 +122,7 @@ struct run {
 	struct ledger_step *steps; /* written with the run's end: one round trip, one commit */
 	int n_steps;
 	char *marked; /* the step init_log.step names: a step that is already named is not marked again */
+	char *settings; /* bootstrap_settings() when bootstrap_cluster read the roles; bootstrap_step's "before" */
 };
 
 /* Keep a step for the run's end (name and error copied). */
@@ -138,19 +139,30 @@ struct step_result {
 	long items, rows;
 };
 
-/* Run one step: timed, its first error captured, recorded in init_step. */
+/* Name the step the run is in (init_log.step, shown if the run is abandoned), unless it is named already. */
+static void mark_step(struct run *r, const char *name)
+{
+	if (r->marked && strcmp(r->marked, name) == 0)
+		return;
+	ledger_run_step(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, name);
+	free(r->marked);
+	r->marked = xstrdup(name);
+}
+
+/*
+ * Run one step: timed, its first error captured, recorded in init_step.
+ * lazy: the step names itself (mark_step) before its first write, so a step
+ * that finds nothing to do (the no-op's migrate) costs no write.
+ */
 static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct session *, void *, struct step_result *),
-		    void *arg)
+		    void *arg, bool lazy)
 {
 	struct log_first first = {{0}};
 	struct step_result res = {0};
 	int64_t m0 = now_ms(), w0 = wall_ms();
 	log_capture(&first);
-	if (!r->marked || strcmp(r->marked, name) != 0) {
-		ledger_run_step(r->s->db, r->s->cfg->ledger_schema, r->s->run_id, name);
-		free(r->marked);
-		r->marked = xstrdup(name);
-	}
+	if (!lazy)
+		mark_step(r, name);
 	enum rc rc = fn(r->s, arg, &res);
 	if (rc == RC_OK && sig_caught())
 		rc = RC_SIGNAL;
@@ -164,34 +176,15 @@ static enum rc step(struct run *r, const char *name, enum rc (*fn)(struct sessio
 	return rc;
 }
 
-/*
- * The database- and role-level settings (ALTER DATABASE/ROLE ... SET) that a
- * new connection of this role to this database starts with, as one string;
- * NULL if they could not be read.
- */
-static char *settings_fingerprint(struct db *db)
-{
-	struct db_error err = {0};
-	struct db_result *r = db_query(db,
-		"SELECT coalesce(string_agg(s.setdatabase || '/' || s.setrole || ':' || array_to_string(s.setconfig, ','),"
-		" ';' ORDER BY s.setdatabase, s.setrole), '') FROM pg_db_role_setting s"
-		" WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))"
-		" AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))",
-		0, NULL, &err);
-	db_error_clear(&err);
-	char *fp = r && db_nrows(r) == 1 ? xstrdup(db_get(r, 0, 0)) : NULL;
-	db_result_free(r);
-	return fp;
-}
-
 static enum rc bootstrap_step(struct session *s, void *arg, struct step_result *res)
 {
-	(void)arg;
+	struct run *r = arg;
 	int files = 0;
-	char *before = settings_fingerprint(s->db);
+	char *before = r->settings; /* read by bootstrap_cluster, on this connection */
+	r->settings = NULL;
 	enum rc rc = bootstrap_database(s->db, s->cfg, &files);
 	res->items = files;
-	char *after = rc == RC_OK ? settings_fingerprint(s->db) : NULL;
+	char *after = rc == RC_OK ? bootstrap_settings(s->db) : NULL;
 	/* initdb.d may have run ALTER DATABASE/ROLE ... SET: a session started
 	 * before it does not see them, the migrations must (issue 9 item 3). */
 	if (rc == RC_OK && (!before || !after || strcmp(before, after) != 0)) {
@@ -214,7 +207,7 @@ static enum rc bootstrap_step(struct session *s, void *arg, struct step_result *
 
 static enum rc migrate_step(struct session *s, void *arg, struct step_result *res)
 {
-	(void)arg;
+	struct run *r = arg;
 	const struct config *cfg = s->cfg;
 	struct migration_view v;
 	struct plan plan = {0};
@@ -226,6 +219,8 @@ static enum rc migrate_step(struct session *s, void *arg, struct step_result *re
 			 v.set.format->name, s->format ? "" : ", detected", plan.n_pending);
 	if (rc == RC_OK && !migrate_check(&v.set, &plan, cfg->vars))
 		rc = RC_VALIDATE;
+	if (rc == RC_OK && plan.n_pending > 0)
+		mark_step(r, "migrate");
 	if (rc == RC_OK && !migrate_apply(s->db, cfg, &v.set, &plan, s->run_id, &s->migrations))
 		rc = sig_caught() ? RC_SIGNAL : RC_MIGRATE;
 	res->items = s->migrations;
@@ -234,10 +229,19 @@ static enum rc migrate_step(struct session *s, void *arg, struct step_result *re
 	return rc;
 }
 
+struct seed_arg {
+	struct run *r;
+	const char *set, *step;
+};
+
 static enum rc seed_step(struct session *s, void *arg, struct step_result *res)
 {
+	const struct seed_arg *a = arg;
 	struct seed_totals before = s->seeds;
-	bool ok = seed_apply_set(s->db, s->cfg, arg, &s->seed_files, s->run_id, &s->seeds);
+	int todo = seed_set_todo(s->db, s->cfg, a->set, &s->seed_files);
+	if (todo > 0)
+		mark_step(a->r, a->step);
+	bool ok = todo >= 0 && seed_apply_set(s->db, s->cfg, a->set, &s->seed_files, s->run_id, &s->seeds);
 	res->items = s->seeds.files - before.files;
 	res->rows = s->seeds.rows - before.rows;
 	return ok ? RC_OK : sig_caught() ? RC_SIGNAL : RC_SEED;
@@ -335,7 +339,7 @@ static enum rc open_session(struct run *r, const struct session_step *own, const
 	*locked = true;
 	bool created = false;
 	if (s->needs & NEED_BOOTSTRAP)
-		rc = bootstrap_cluster(s->db, cfg, app_password, &created);
+		rc = bootstrap_cluster(s->db, cfg, app_password, &created, &r->settings);
 	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
 		rc = bootstrap_check_target(s->db, cfg);
 	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
@@ -365,15 +369,15 @@ static enum rc run_steps(struct run *r, const struct session_step *own)
 	const struct profile *prof = s->cfg->profile;
 	enum rc rc = RC_OK;
 	if (s->needs & NEED_BOOTSTRAP)
-		rc = step(r, "bootstrap", bootstrap_step, NULL);
+		rc = step(r, "bootstrap", bootstrap_step, r, false);
 	/* Every seed file must load before the first migration or seed runs. */
 	if (rc == RC_OK && (s->needs & NEED_SEED) && !seed_load_all(s->cfg, &s->seed_files))
 		rc = RC_SEED;
 	if (rc == RC_OK && own)
-		rc = step(r, own->name, own_step, (void *)own);
+		rc = step(r, own->name, own_step, (void *)own, false);
 	if (rc == RC_OK && (s->needs & NEED_MIGRATE)) {
 		if (prof->migrate || (s->needs & NEED_MIGRATE_ALWAYS))
-			rc = step(r, "migrate", migrate_step, NULL);
+			rc = step(r, "migrate", migrate_step, r, true);
 		else
 			log_info("profile %s does not run migrations (migrate = false)", prof->name);
 	}
@@ -381,7 +385,8 @@ static enum rc run_steps(struct run *r, const struct session_step *own)
 		log_info("profile %s has no seed sets", prof->name);
 	for (int i = 0; rc == RC_OK && (s->needs & NEED_SEED) && i < prof->seeds.n; i++) {
 		char *name = xasprintf("seed:%s", prof->seeds.items[i]);
-		rc = step(r, name, seed_step, prof->seeds.items[i]);
+		struct seed_arg a = {.r = r, .set = prof->seeds.items[i], .step = name};
+		rc = step(r, name, seed_step, &a, true);
 		free(name);
 	}
 	return rc;
@@ -394,12 +399,14 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 	const struct config *cfg = s->cfg;
 	if (s->run_id) {
 		char *why = rc == RC_SIGNAL ? xasprintf("interrupted by signal %d", sig_caught()) : NULL;
-		ledger_run_end(s->db, cfg->ledger_schema, s->run_id, rc == RC_OK, s->migrations, s->seeds.files,
-			       s->seeds.rows, rc == RC_OK ? NULL : why ? why : r->first.text, r->steps, r->n_steps);
+		/* Retention goes with it, still under the lock: the newest run_log_keep runs of the
+		 * profile and every failed one stay. */
+		struct ledger_end end = {.ok = rc == RC_OK, .migrations = s->migrations, .seed_files = s->seeds.files,
+					 .seed_rows = s->seeds.rows,
+					 .error = rc == RC_OK ? NULL : why ? why : r->first.text, .steps = r->steps,
+					 .n_steps = r->n_steps, .profile = cfg->profile->name, .keep = cfg->run_log_keep};
+		ledger_run_end(s->db, cfg->ledger_schema, s->run_id, &end);
 		free(why);
-		/* Retention, still under the lock: the newest run_log_keep runs of the profile and every failed one. */
-		if (cfg->run_log_keep > 0)
-			ledger_prune_runs(s->db, cfg->ledger_schema, cfg->profile->name, cfg->run_log_keep);
 	}
 	/* A lease is dropped by a statement (and its heartbeat stopped); a session
 	 * lock goes with the session (db_close): no unlock round trip. */
@@ -411,7 +418,8 @@ static void close_session(struct run *r, enum rc rc, bool locked, const struct s
 	}
 	free(r->steps);
 	free(r->marked);
-	r->marked = NULL;
+	free(r->settings);
+	r->marked = r->settings = NULL;
 	r->steps = NULL;
 	r->n_steps = 0;
 	db_close(s->db);
