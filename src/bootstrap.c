@@ -171,6 +171,28 @@ char *bootstrap_settings(struct db *db)
 	return fp;
 }
 
+/* The stored verifiers, for a superuser the server did not announce as one (SET ROLE, a pooler). */
+static bool read_verifiers(struct db *db, struct cluster_state *cs, const char *const *names, int n)
+{
+	char *arr = text_array(names, n);
+	const char *params[] = {arr};
+	struct db_error err = {0};
+	struct db_result *r =
+		db_query(db, "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY ($1::text[])", 1, params, &err);
+	free(arr);
+	if (!r) {
+		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to read the role passwords: %s", err.message);
+		db_error_clear(&err);
+		return false;
+	}
+	for (int k = 0; k < db_nrows(r); k++)
+		for (int i = 0; i < N_ROLES; i++)
+			if (cs->r[i].name && strcmp(cs->r[i].name, db_get(r, k, 0)) == 0 && db_get(r, k, 1))
+				cs->r[i].verifier = xstrdup(db_get(r, k, 1));
+	db_result_free(r);
+	return true;
+}
+
 static bool read_cluster(struct db *db, const struct config *cfg, const char *app_password, const char *ro_password,
 			 struct cluster_state *cs)
 {
@@ -194,7 +216,10 @@ static bool read_cluster(struct db *db, const struct config *cfg, const char *ap
 	char *arr = text_array(names, n);
 	const char *params[] = {cfg->dbname, arr};
 	struct db_error err = {0};
-	struct db_result *r = db_query(db,
+	/* A superuser (as the server announced at connect) reads pg_authid itself: the
+	 * stored verifiers come with the rest. Anyone else reads pg_roles (no passwords). */
+	bool authid = db_announced_superuser(db);
+	char *sql = xasprintf(
 		"SELECT current_user, current_setting('is_superuser') = 'on',"
 		" EXISTS (SELECT 1 FROM pg_database WHERE datname = $1),"
 		" a.oid IS NOT NULL, coalesce(a.rolsuper, false), coalesce(a.rolreplication, false),"
@@ -202,10 +227,12 @@ static bool read_cluster(struct db *db, const struct config *cfg, const char *ap
 		" coalesce(a.rolcanlogin, false), shobj_description(a.oid, 'pg_authid'),"
 		" coalesce(pg_has_role(current_user, a.oid, 'MEMBER'), false),"
 		" (SELECT shobj_description(oid, 'pg_database') IS NOT NULL FROM pg_database WHERE datname = $1),"
-		" " SETTINGS_SQL
-		" FROM unnest($2::text[]) WITH ORDINALITY AS w(name, ord) LEFT JOIN pg_roles a ON a.rolname = w.name"
+		" " SETTINGS_SQL ", %s"
+		" FROM unnest($2::text[]) WITH ORDINALITY AS w(name, ord) LEFT JOIN %s a ON a.rolname = w.name"
 		" ORDER BY w.ord",
-		2, params, &err);
+		authid ? "a.rolpassword" : "NULL::text", authid ? "pg_authid" : "pg_roles");
+	struct db_result *r = db_query(db, sql, 2, params, &err);
+	free(sql);
 	free(arr);
 	if (!r || db_nrows(r) != n) {
 		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect the cluster's roles: %s",
@@ -231,26 +258,13 @@ static bool read_cluster(struct db *db, const struct config *cfg, const char *ap
 		s->canlogin = is_true(db_get(r, k, 9));
 		s->comment = db_get(r, k, 10) ? xstrdup(db_get(r, k, 10)) : NULL;
 		s->member = is_true(db_get(r, k, 11));
+		s->verifier = db_get(r, k, 14) ? xstrdup(db_get(r, k, 14)) : NULL;
 		any_login |= s->exists && s->login;
 	}
 	db_result_free(r);
-	if (!cs->superuser || !any_login)
+	if (authid || !cs->superuser || !any_login)
 		return true;
-	arr = text_array(names, n);
-	const char *p2[] = {arr};
-	r = db_query(db, "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY ($1::text[])", 1, p2, &err);
-	free(arr);
-	if (!r) {
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to read the role passwords: %s", err.message);
-		db_error_clear(&err);
-		return false;
-	}
-	for (int k = 0; k < db_nrows(r); k++)
-		for (int i = 0; i < N_ROLES; i++)
-			if (cs->r[i].name && strcmp(cs->r[i].name, db_get(r, k, 0)) == 0 && db_get(r, k, 1))
-				cs->r[i].verifier = xstrdup(db_get(r, k, 1));
-	db_result_free(r);
-	return true;
+	return read_verifiers(db, cs, names, n);
 }
 
 /*

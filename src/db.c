@@ -950,6 +950,12 @@ int db_announced_pid(const struct db *db)
 	return PQbackendPID(db->conn);
 }
 
+bool db_announced_superuser(const struct db *db)
+{
+	const char *v = PQparameterStatus(db->conn, "is_superuser");
+	return v && strcmp(v, "on") == 0;
+}
+
 char *db_endpoint(const struct db *db)
 {
 	const char *h = PQhost(db->conn), *p = PQport(db->conn);

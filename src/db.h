@@ -72,6 +72,9 @@ int db_server_version(const struct db *db);
  * pooler in between announces its own key, so this differs from the
  * server's pg_backend_pid(). */
 int db_announced_pid(const struct db *db);
+/* The server said at connect that the session user is a superuser (its
+ * is_superuser ParameterStatus); false when it did not say. */
+bool db_announced_superuser(const struct db *db);
 /* "host:port" of the server libpq chose from a multi-host list; caller frees. */
 char *db_endpoint(const struct db *db);
 /* The server process id of this session (pg_backend_pid()). */
