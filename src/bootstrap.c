@@ -894,36 +894,15 @@ static void changes_sql(struct db *db, const struct config *cfg, const struct db
 	free(dbname);
 }
 
-enum rc bootstrap_check_target(struct db *db, const struct config *cfg)
+enum rc bootstrap_check_target(const struct config *cfg, const struct ledger_look *look)
 {
-	const char *params[] = {cfg->ledger_schema, cfg->app.name, cfg->readonly.name};
-	struct db_error err = {0};
-	struct db_result *r = db_query(db,
-		/* pginit's own tables, looked up by name (pg_class has no index on relnamespace alone: a
-		 * scan of every table would make each start O(tables)), before the privilege test. */
-		"WITH t AS MATERIALIZED (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-		"   WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname IN ('init_log', 'init_step',"
-		"   'schema_migrations', 'seed_history', 'migration_progress'))"
-		" SELECT r.rolname FROM pg_namespace n, pg_roles r WHERE n.nspname = $1 AND r.rolname IN ($2, $3) AND ("
-		" n.nspowner = r.oid OR EXISTS (SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x"
-		"   WHERE x.grantee IN (r.oid, 0) AND x.privilege_type = 'CREATE')"
-		" OR EXISTS (SELECT 1 FROM t WHERE has_table_privilege(r.oid, t.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))) ORDER BY 1",
-		3, params, &err);
-	if (!r) {
-		log_error_at(&(struct log_where){.sqlstate = err.sqlstate}, "unable to inspect ledger_schema %s: %s",
-			     cfg->ledger_schema, err.message);
-		db_error_clear(&err);
-		return RC_BOOTSTRAP;
-	}
-	int n = db_nrows(r);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < look->n_writers; i++)
 		log_error("ledger_schema %s is writable by role %s: it could rewrite the migration history",
-			  cfg->ledger_schema, db_get(r, i, 0));
-	if (n)
+			  cfg->ledger_schema, look->writers[i]);
+	if (look->n_writers)
 		log_hint("revoke that role's CREATE and DML in schema %s, or choose another ledger_schema "
 			 "(PGINIT_LEDGER_SCHEMA)", cfg->ledger_schema);
-	db_result_free(r);
-	return n ? RC_CONFIG : RC_OK;
+	return look->n_writers ? RC_CONFIG : RC_OK;
 }
 
 static enum rc converge_database(struct db *db, const struct config *cfg)

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "db.h"
 #include "exitcode.h"
+#include "ledger.h"
 
 /*
  * The app role's password: its secret; else (profiles with
@@ -70,10 +71,11 @@ char *bootstrap_settings(struct db *db);
 /*
  * Before pginit writes to its ledger: refuse (RC_CONFIG) a ledger_schema the
  * app or readonly role can write (owns it, may CREATE in it, or has DML on one of
- * pginit's tables in it), so that the application cannot rewrite the migration history.
+ * pginit's tables in it: look, from ledger_look), so that the application cannot
+ * rewrite the migration history.
  * ledger_schema = public or one of database.schemas is refused at config load.
  */
-enum rc bootstrap_check_target(struct db *db, const struct config *cfg);
+enum rc bootstrap_check_target(const struct config *cfg, const struct ledger_look *look);
 
 /*
  * The target database when it does not exist (the connection to it was

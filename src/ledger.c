@@ -125,27 +125,54 @@ static char *ddl_marker(void)
 	return xasprintf("pginit ledger %016llx", (unsigned long long)h);
 }
 
-bool ledger_ensure(struct db *db, const char *schema)
+bool ledger_look(struct db *db, const char *schema, const char *app, const char *ro, struct ledger_look *out)
 {
+	memset(out, 0, sizeof *out);
 	char *marker = ddl_marker();
-	const char *params[] = {schema, marker};
+	const char *params[] = {schema, app ? app : "", ro ? ro : "", marker};
 	struct db_result *r = NULL;
-	if (!query_run(db,
-		       "SELECT obj_description(n.oid, 'pg_namespace') = $2 AND NOT EXISTS"
-		       " (SELECT 1 FROM aclexplode(n.nspacl) x WHERE x.grantee = 0) AND (SELECT count(*) FROM pg_class c"
-		       " WHERE c.relnamespace = n.oid AND c.relname IN ('init_log', 'init_step', 'schema_migrations', 'seed_history')) = 4"
-		       " FROM pg_namespace n WHERE n.nspname = $1",
-		       2, params, "look up pginit's ledger tables", &r)) {
-		free(marker);
+	/* pginit's own tables, looked up by name (pg_class has no index on relnamespace alone: a
+	 * scan of every table would make each start O(tables)), before the privilege test. */
+	bool ok = query_run(db,
+		"WITH t AS MATERIALIZED (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+		"   WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname IN ('init_log', 'init_step',"
+		"   'schema_migrations', 'seed_history', 'migration_progress'))"
+		" SELECT NULL, obj_description(n.oid, 'pg_namespace') = $4 AND NOT EXISTS"
+		"   (SELECT 1 FROM aclexplode(n.nspacl) x WHERE x.grantee = 0) AND (SELECT count(*) FROM pg_class c"
+		"   WHERE c.relnamespace = n.oid AND c.relname IN ('init_log', 'init_step', 'schema_migrations',"
+		"   'seed_history')) = 4 FROM pg_namespace n WHERE n.nspname = $1"
+		" UNION ALL SELECT r.rolname, NULL FROM pg_namespace n, pg_roles r WHERE n.nspname = $1"
+		" AND r.rolname IN ($2, $3) AND (n.nspowner = r.oid"
+		" OR EXISTS (SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x"
+		"   WHERE x.grantee IN (r.oid, 0) AND x.privilege_type = 'CREATE')"
+		" OR EXISTS (SELECT 1 FROM t WHERE has_table_privilege(r.oid, t.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')))",
+		4, params, "look up pginit's ledger tables", &r);
+	free(marker);
+	if (!ok)
 		return false;
+	for (int i = 0; i < db_nrows(r); i++) {
+		const char *who = db_get(r, i, 0), *cur = db_get(r, i, 1);
+		if (!who) /* NULL when the schema has no comment yet (a ledger made before the marker) */
+			out->current = cur && strcmp(cur, "t") == 0;
+		else if (out->n_writers < 2)
+			out->writers[out->n_writers++] = xstrdup(who);
 	}
-	/* NULL when the schema has no comment yet (a ledger made before the marker). */
-	bool done = db_nrows(r) == 1 && db_get(r, 0, 0) && strcmp(db_get(r, 0, 0), "t") == 0;
 	db_result_free(r);
-	if (done) {
-		free(marker);
+	return true;
+}
+
+void ledger_look_free(struct ledger_look *l)
+{
+	for (int i = 0; i < l->n_writers; i++)
+		free(l->writers[i]);
+	l->n_writers = 0;
+}
+
+bool ledger_ensure(struct db *db, const char *schema, const struct ledger_look *look)
+{
+	if (look->current)
 		return true;
-	}
+	char *marker = ddl_marker();
 	char *q = db_ident(db, schema), *lit = db_literal(db, marker);
 	char *sql = sql_for(db, schema, ddl);
 	char *all = xasprintf("%sCOMMENT ON SCHEMA %s IS %s;\n", sql, q, lit);

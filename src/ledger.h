@@ -28,7 +28,22 @@
 #include "db.h"
 #include "exitcode.h"
 
-bool ledger_ensure(struct db *db, const char *schema);
+/*
+ * What pginit needs to know of its ledger before it writes there, in one read:
+ * is the ledger's DDL current (the schema's COMMENT carries the DDL's digest,
+ * PUBLIC has no right on it, the tables are there), and which of the roles app
+ * and ro ("" or NULL: none) could write it (owns the schema, may CREATE in it,
+ * or has DML on one of the tables). False (logged) if it cannot be read.
+ */
+struct ledger_look {
+	bool current;
+	char *writers[2];
+	int n_writers;
+};
+bool ledger_look(struct db *db, const char *schema, const char *app, const char *ro, struct ledger_look *out);
+void ledger_look_free(struct ledger_look *l);
+/* Create or upgrade the ledger unless look says it is current. */
+bool ledger_ensure(struct db *db, const char *schema, const struct ledger_look *look);
 /* Does the ledger exist in this database? (for read-only commands) */
 bool ledger_exists(struct db *db, const char *schema, bool *exists);
 

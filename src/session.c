@@ -340,10 +340,14 @@ static enum rc open_session(struct run *r, const struct session_step *own, const
 	bool created = false;
 	if (s->needs & NEED_BOOTSTRAP)
 		rc = bootstrap_cluster(s->db, cfg, app_password, &created, &r->settings);
-	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
-		rc = bootstrap_check_target(s->db, cfg);
-	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema))
+	struct ledger_look look = {0};
+	if (rc == RC_OK && !ledger_look(s->db, cfg->ledger_schema, cfg->app.name, cfg->readonly.name, &look))
 		rc = RC_BOOTSTRAP;
+	if (rc == RC_OK) /* before pginit writes its ledger: the app role must not be able to */
+		rc = bootstrap_check_target(cfg, &look);
+	if (rc == RC_OK && !ledger_ensure(s->db, cfg->ledger_schema, &look))
+		rc = RC_BOOTSTRAP;
+	ledger_look_free(&look);
 	if (rc == RC_OK) {
 		char *opts = options_json(cfg, s->command);
 		/* The first step is named by the run's row itself: one marker write less. */
