@@ -536,16 +536,6 @@ void db_close(struct db *db)
 	free(db);
 }
 
-int db_server_version(const struct db *db)
-{
-	return PQserverVersion(db->conn);
-}
-
-int db_backend_pid(const struct db *db)
-{
-	return PQbackendPID(db->conn);
-}
-
 const char *db_lock_timeout(const struct db *db)
 {
 	return db->params.lock_timeout;

@@ -67,7 +67,6 @@ enum db_ping db_ping(const struct db_params *p);
 /* NULL on failure with err->message set (never containing the password). */
 struct db *db_connect(const struct db_params *p, struct db_error *err);
 void db_close(struct db *db);
-int db_server_version(const struct db *db);
 /* The backend process id the server announced at connect (PQbackendPID). A
  * pooler in between announces its own key, so this differs from the
  * server's pg_backend_pid(). */
@@ -77,8 +76,6 @@ int db_announced_pid(const struct db *db);
 bool db_announced_superuser(const struct db *db);
 /* "host:port" of the server libpq chose from a multi-host list; caller frees. */
 char *db_endpoint(const struct db *db);
-/* The server process id of this session (pg_backend_pid()). */
-int db_backend_pid(const struct db *db);
 /* The lock_timeout this session was given at connect; NULL when none (also behind a pooler). */
 const char *db_lock_timeout(const struct db *db);
 /* The session is inside a transaction block (open, or failed and waiting for ROLLBACK). */

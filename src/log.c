@@ -1,6 +1,7 @@
 /* log — see log.h. */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 static enum log_format log_format = LOG_TEXT;
 static struct log_first *capture; /* the session's, while a step runs */
+/* capture is set by the main thread and written by any (the lease heartbeat logs too). */
+static pthread_mutex_t capture_mu = PTHREAD_MUTEX_INITIALIZER;
 static int log_verbosity;
 
 void log_setup(enum log_format format, int verbosity)
@@ -73,6 +76,7 @@ static void vlog(enum log_level level, const char *tag, const struct log_where *
 {
 	struct buf msg = {0}, line = {0};
 	buf_vprintf(&msg, fmt, ap);
+	pthread_mutex_lock(&capture_mu);
 	if (level == LOG_ERROR && !tag && capture && !capture->text[0]) {
 		if (w && w->file && w->line > 0)
 			snprintf(capture->text, sizeof capture->text, "%s:%d: %s%s%s%s", w->file, w->line, msg.data,
@@ -81,6 +85,7 @@ static void vlog(enum log_level level, const char *tag, const struct log_where *
 		else
 			snprintf(capture->text, sizeof capture->text, "%s", msg.data);
 	}
+	pthread_mutex_unlock(&capture_mu);
 	if (!enabled(level)) {
 		buf_free(&msg);
 		return;
@@ -150,7 +155,9 @@ void log_error_at(const struct log_where *w, const char *fmt, ...)
 
 void log_capture(struct log_first *first)
 {
+	pthread_mutex_lock(&capture_mu);
 	capture = first;
+	pthread_mutex_unlock(&capture_mu);
 }
 
 void log_progress(const char *phase, int index, int total, const char *name, long ms, long rows)
