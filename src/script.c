@@ -603,6 +603,19 @@ static int line_at(const char *text, const char *p, int line)
 	return line;
 }
 
+/* The hint for an undefined ${name}: where to define it (the variable's name is upper case). */
+static void hint_placeholder(const char *name, size_t n)
+{
+	char env[128];
+	size_t k = 0;
+	for (; k < n && k < sizeof env - 1; k++)
+		env[k] = (char)toupper((unsigned char)name[k]);
+	env[k] = '\0';
+	log_hint("define it in pginit.conf (placeholders = { %.*s = \"...\"; }) or as PGINIT_VAR_%s; write "
+		 "$${%.*s} for a literal ${%.*s}",
+		 (int)n, name, env, (int)n, name, (int)n, name);
+}
+
 /*
  * Replace ${name}; `$${name}` gives a literal `${name}`. Linear: the text
  * between two `$` is copied in one piece (memchr finds the next), and the
@@ -636,9 +649,7 @@ static bool substitute(const struct kv *vars, const char *path, const char *text
 					if (k < 0) {
 						log_error_at(&(struct log_where){.file = path, .line = line_at(text, p, line)},
 							     "undefined placeholder ${%.*s}", (int)n, open + 2);
-						log_hint("define it in pginit.conf (placeholders = { %.*s = \"...\"; }) or as "
-							 "PGINIT_VAR_%.*s; write $${%.*s} for a literal ${%.*s}",
-							 (int)n, open + 2, (int)n, open + 2, (int)n, open + 2, (int)n, open + 2);
+						hint_placeholder(open + 2, n);
 						return false;
 					}
 					buf_puts(out, vars->values.items[k]);

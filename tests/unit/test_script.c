@@ -327,7 +327,7 @@ static void test_placeholders(void)
 	CHECK(!script_load(DATA "placeholder_undefined.sql", &vars, &s));
 	char *log = unit_capture_end(&cap);
 	CHECK_CONTAINS(log, DATA "placeholder_undefined.sql:3: undefined placeholder ${nope}");
-	CHECK_CONTAINS(log, "hint: ");
+	CHECK_CONTAINS(log, "hint: define it in pginit.conf (placeholders = { nope = \"...\"; }) or as PGINIT_VAR_NOPE;");
 	free(log);
 	script_free(&s);
 
