@@ -9,7 +9,9 @@
 #
 # Measured, interleaved (each round runs every tool once, the order rotating
 # from round to round), min and median of BENCH_ROUNDS rounds:
-# - no-op: `pginit run` (glibc and static) and `dbmate up` against N applied
+# - no-op: `pginit run` (glibc and static) and `dbmate up` against N applied,
+#   beside the floor of any client: bench/floor.c, one libpq connection
+#   (SCRAM) and SELECT 1
 # - apply: N migrations into an empty database (made by `pginit bootstrap` for
 #   all three, so they start from the same state): `pginit run`, `dbmate up`,
 #   one psql session
@@ -115,6 +117,7 @@ wrap=()
 do_pginit() { PGINIT_MIGRATIONS_DIR=$W/native/$1 PGINIT_DBNAME=$2 "${wrap[@]}" "$bin" -q run; }
 do_static() { PGINIT_MIGRATIONS_DIR=$W/native/$1 PGINIT_DBNAME=$2 "${wrap[@]}" "$static" -q run; }
 do_dbmate() { DATABASE_URL=$(url "$2") "${wrap[@]}" "$dbmate" --migrations-dir "$W/dbmate/$1" --no-dump-schema up; }
+do_floor() { PGPASSWORD=$TEST_SUPERPASS PGDATABASE=$2 "${wrap[@]}" "$W/floor"; }
 do_psql() { PGPASSWORD=$TEST_SUPERPASS "${wrap[@]}" psql -X -q -v ON_ERROR_STOP=1 -d "$2" -f "$W/psql/$1.sql"; }
 prepare() { PGINIT_DBNAME=$1 "$bin" -q bootstrap; } # an empty database, as pginit makes it
 
@@ -130,8 +133,10 @@ check() { # N DB TOOL: the run did its job (tables and history rows)
 	[ "$t" = "$n" ] && [ "$h" = "$n" ] || { echo "bench: $3 on $db: $t tables, $h history rows, expected $n" >&2; exit 1; }
 }
 
-contenders=(pginit dbmate)
-[ "$have_static" = 1 ] && contenders=(pginit static dbmate)
+# The floor: a minimal libpq client (bench/floor.c) connecting and running SELECT 1.
+cc -O2 -I"$(pg_config --includedir)" -o "$W/floor" bench/floor.c -lpq
+contenders=(pginit dbmate floor)
+[ "$have_static" = 1 ] && contenders=(pginit static dbmate floor)
 
 # ---- no-op: N applied, every run finds nothing to do
 echo
@@ -299,6 +304,10 @@ for n in "${sizes[@]}"; do
 		rs="$(ratio "$(med "$b")" "$(med "$c")") [$(ratio "$(mn "$b")" "$(mn "$c")")]"
 	fi
 	echo "| no-op, $n applied | $(cell "$a") | $st | $(cell "$c") | - | $(ratio "$(med "$a")" "$(med "$c")") [$(ratio "$(mn "$a")" "$(mn "$c")")] | $rs | - | <= 0.5 of dbmate |"
+done
+for n in "${sizes[@]}"; do
+	f=noop.$n.floor c=noop.$n.dbmate
+	echo "| floor: connect + SELECT 1 (libpq, SCRAM), beside no-op $n | $(cell "$f") | - | $(cell "$c") | - | $(ratio "$(med "$f")" "$(med "$c")") [$(ratio "$(mn "$f")" "$(mn "$c")")] | - | - | what no client goes below |"
 done
 for n in "${apply_sizes[@]}"; do
 	a=apply.$n.pginit c=apply.$n.dbmate p=apply.$n.psql
