@@ -264,3 +264,39 @@ test_977_standby_promoted_mid_wait() {
 		"migrated on the promoted standby"
 	assert_eq 0 "$(q postgres "select count(*) from pg_database where datname = 'app'")" "the old primary was not touched"
 }
+
+test_978_reconnect_keeps_the_lease() {
+	# An initdb.d file changes a database setting, so pginit reconnects before it
+	# migrates (issue 9 item 3). Under lock_mode = lease the lease must stay held
+	# across that: renewed while a migration runs past the ttl (on the heartbeat's own
+	# connection), a second run waits for it, and it is dropped at the end.
+	copy_migrations
+	mkdir -p "$TDIR/initdb"
+	cat >"$TDIR/initdb/010_work_mem.sql" <<'SQL'
+DO $$ BEGIN
+    IF current_setting('work_mem') <> '5MB' THEN
+        EXECUTE format('ALTER DATABASE %I SET work_mem = %L', current_database(), '5MB');
+    END IF;
+END $$;
+SQL
+	# the migration sees the new setting (it runs on the new session) and outlives the ttl
+	printf "DO \$\$ BEGIN IF current_setting('work_mem') <> '5MB' THEN RAISE EXCEPTION 'old session: work_mem %%', current_setting('work_mem'); END IF; END \$\$;\nSELECT pg_sleep(4);\n" \
+		>"$TDIR/migrations/0099_slow.sql"
+	export PGINIT_LOCK_MODE=lease PGINIT_LOCK_LEASE_TTL=2 PGINIT_INITDB_DIR=$TDIR/initdb
+	"$PGINIT_BIN" run >"$TDIR/out" 2>&1 &
+	local first=$! i
+	for i in $(seq 200); do
+		[ "$(q postgres "select count(*) from pg_stat_activity where query like '%SELECT pg_sleep(4)%' and pid <> pg_backend_pid()")" = 1 ] && break
+		sleep 0.1
+	done
+	sleep 2.5 # past the ttl: only the heartbeat keeps the lease now
+	"$PGINIT_BIN" run >"$TDIR/out2" 2>&1 &
+	local second=$!
+	wait_all "$first" "$second"
+	assert_eq 00 "$RCS" "both runs succeed"
+	assert_contains "reconnecting" "$TDIR/out" "the first run reconnected after initdb.d"
+	assert_contains "another pginit holds the lease of database app" "$TDIR/out2" "the second run waited for the lease"
+	assert_not_contains "unable to keep the lease" "$TDIR/out" "the lease was renewed after the reconnect"
+	assert_eq 1 "$(q app "select count(*) from pginit.schema_migrations where name = 'slow' and success")" "the slow migration applied once"
+	assert_eq 0 "$(q app "select count(*) from pginit.lock_lease where expires_at > clock_timestamp()")" "no lease left behind"
+}
