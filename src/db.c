@@ -35,6 +35,24 @@ struct db {
 	struct db_params params;
 	char *blockers; /* "pid 123 (application_name ..., state ... since ...)" or NULL */
 	bool pending_lock_timeout; /* params.lock_timeout not set yet: it goes with the first query */
+	struct pipe *pipe; /* pipeline mode (db_pipeline_begin), NULL: off */
+};
+
+/*
+ * Pipeline mode's bookkeeping: what was queued, in order, so that the answers
+ * can be read back and the first failure named by its number.
+ */
+struct pipe {
+	int queued;         /* statements queued since db_pipeline_begin */
+	int read;           /* of them, answered and read */
+	int open;           /* queued since the last Sync */
+	int *segs;          /* statements in each Sync'd segment not read yet */
+	int n_segs, cap_segs;
+	const char **labels; /* per statement: what it is for (db_pipeline_label), or NULL */
+	int cap_labels;
+	int failed;         /* number of the first statement that failed, -1: none */
+	const char *failed_label;
+	struct db_error err; /* its error */
 };
 
 struct db_result {
@@ -530,6 +548,12 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	if (db->pipe) {
+		free(db->pipe->segs);
+		free(db->pipe->labels);
+		db_error_clear(&db->pipe->err);
+		free(db->pipe);
+	}
 	PQfinish(db->conn);
 	params_free(&db->params);
 	free(db->blockers);
@@ -600,7 +624,17 @@ static bool wait_ready(struct db *db, struct db_error *err)
 	int64_t start = now_ms(), next_watch = start + WATCH_AFTER_MS;
 	struct db *observer = NULL;
 	bool ok = true;
-	while (PQisBusy(db->conn)) {
+	for (;;) {
+		/* In pipeline mode the connection is non-blocking: what is queued is sent
+		 * here, while the answers are read, so neither side waits on the other. */
+		int unsent = db->pipe ? PQflush(db->conn) : 0;
+		if (unsent < 0) {
+			set_error_text(err, PQerrorMessage(db->conn));
+			ok = false;
+			break;
+		}
+		if (!unsent && !PQisBusy(db->conn))
+			break;
 		if (sig_caught()) {
 			/* Cancel only a query started before the signal: the cleanup queries that
 			 * follow (ROLLBACK, the failed run's init_log row) must run to completion. */
@@ -629,9 +663,9 @@ static bool wait_ready(struct db *db, struct db_error *err)
 			watch_blockers(db, &observer);
 			next_watch = now_ms() + WATCH_EVERY_MS;
 		}
-		struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
+		struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN | (unsent ? POLLOUT : 0)};
 		int r = poll(&pfd, 1, 100);
-		if ((r < 0 && errno != EINTR) || (r > 0 && !PQconsumeInput(db->conn))) {
+		if ((r < 0 && errno != EINTR) || (r > 0 && pfd.revents != POLLOUT && !PQconsumeInput(db->conn))) {
 			set_error_text(err, PQerrorMessage(db->conn));
 			ok = false;
 			break;
@@ -676,6 +710,10 @@ static bool drain(struct db *db, long *rows, PGresult **keep, struct db_error *e
 			char *buf;
 			while (PQgetCopyData(db->conn, &buf, 0) > 0)
 				PQfreemem(buf);
+		} else if (st == PGRES_PIPELINE_ABORTED) {
+			if (ok)
+				set_error_text(err, "not run: an earlier statement of the pipeline failed");
+			ok = false;
 		} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
 			if (ok) {
 				set_error_result(err, db->conn, res);
@@ -702,10 +740,14 @@ static bool drain(struct db *db, long *rows, PGresult **keep, struct db_error *e
 	return ok;
 }
 
+static bool pipe_send(struct db *db, const char *sql, int nparams, const char *const *params, struct db_error *err);
+
 bool db_exec(struct db *db, const char *sql, long *rows, struct db_error *err)
 {
 	if (rows)
 		*rows = 0;
+	if (db->pipe)
+		return pipe_send(db, sql, 0, NULL, err);
 	if (db->pending_lock_timeout && !set_lock_timeout(db, err))
 		return false;
 	if (!send_begin(db) || !PQsendQuery(db->conn, sql)) {
@@ -793,6 +835,8 @@ static bool pipeline_first(struct db *db, const char *sql, int nparams, const ch
 struct db_result *db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct db_error *err)
 {
+	if (db->pipe) /* queued: an empty result now, the answer at db_pipeline_read */
+		return pipe_send(db, sql, nparams, params, err) ? xcalloc(1, sizeof(struct db_result)) : NULL;
 	if (db->pending_lock_timeout) {
 		PGresult *res = NULL;
 		bool ok = pipeline_first(db, sql, nparams, params, &res, err);
@@ -821,6 +865,166 @@ struct db_result *db_query(struct db *db, const char *sql, int nparams, const ch
 	return r;
 }
 
+/* ---- pipeline mode */
+
+bool db_pipeline_begin(struct db *db, struct db_error *err)
+{
+	if (db->pending_lock_timeout && !set_lock_timeout(db, err))
+		return false;
+	if (!PQenterPipelineMode(db->conn) || PQsetnonblocking(db->conn, 1) != 0) {
+		set_error_text(err, PQerrorMessage(db->conn));
+		PQexitPipelineMode(db->conn);
+		return false;
+	}
+	db->pipe = xcalloc(1, sizeof *db->pipe);
+	db->pipe->failed = -1;
+	return true;
+}
+
+bool db_pipelined(const struct db *db)
+{
+	return db->pipe != NULL;
+}
+
+int db_pipeline_queued(const struct db *db)
+{
+	return db->pipe ? db->pipe->queued : 0;
+}
+
+static bool pipe_send(struct db *db, const char *sql, int nparams, const char *const *params, struct db_error *err)
+{
+	struct pipe *p = db->pipe;
+	if (!send_begin(db) || !PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+		set_error_text(err, PQerrorMessage(db->conn));
+		return false;
+	}
+	if (p->queued >= p->cap_labels) {
+		p->cap_labels = p->cap_labels ? 2 * p->cap_labels : 64;
+		p->labels = xrealloc(p->labels, (size_t)p->cap_labels * sizeof *p->labels);
+	}
+	p->labels[p->queued++] = NULL;
+	p->open++;
+	return true;
+}
+
+void db_pipeline_label(struct db *db, const char *label)
+{
+	if (db->pipe && db->pipe->queued > 0)
+		db->pipe->labels[db->pipe->queued - 1] = label;
+}
+
+bool db_pipeline_sync(struct db *db, struct db_error *err)
+{
+	struct pipe *p = db->pipe;
+	if (!PQpipelineSync(db->conn)) {
+		set_error_text(err, PQerrorMessage(db->conn));
+		return false;
+	}
+	if (p->n_segs >= p->cap_segs) {
+		p->cap_segs = p->cap_segs ? 2 * p->cap_segs : 4;
+		p->segs = xrealloc(p->segs, (size_t)p->cap_segs * sizeof *p->segs);
+	}
+	p->segs[p->n_segs++] = p->open;
+	p->open = 0;
+	return true;
+}
+
+/* The first failure is kept: statement i, its label and its error (taken from err). */
+static void pipe_fail(struct pipe *p, int i, struct db_error *err)
+{
+	if (p->failed >= 0) {
+		db_error_clear(err);
+		return;
+	}
+	p->failed = i;
+	p->failed_label = i < p->queued ? p->labels[i] : NULL;
+	p->err = *err;
+	memset(err, 0, sizeof *err);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/*
+ * Read one segment: the answers of its statements (after a failure the server
+ * skips the rest: libpq answers them "aborted"), then its Sync. False when the
+ * connection failed (lost, or closed after a signal): nothing more will come.
+ */
+static bool pipe_read_segment(struct db *db, int n, int from, long *rows)
+{
+	struct pipe *p = db->pipe;
+	for (int k = 0; k < n; k++, p->read++) {
+		struct db_error e = {0};
+		long r = 0;
+		if (drain(db, &r, NULL, &e)) {
+			if (rows && p->read >= from)
+				*rows += r;
+			continue;
+		}
+		pipe_fail(p, p->read, &e);
+		if (PQstatus(db->conn) == CONNECTION_BAD)
+			return false;
+	}
+	struct db_error e = {0};
+	if (read_sync(db, &e))
+		return true;
+	pipe_fail(p, p->read > 0 ? p->read - 1 : 0, &e); /* lost after the last statement: its fate is unknown */
+	return false;
+}
+
+bool db_pipeline_read(struct db *db, int from, long *rows, struct db_error *err)
+{
+	struct pipe *p = db->pipe;
+	if (rows)
+		*rows = 0;
+	struct db_error e = {0};
+	if (p->open > 0 && !db_pipeline_sync(db, &e)) {
+		pipe_fail(p, p->read, &e);
+		p->n_segs = 0; /* nothing was sent that could be answered */
+	}
+	int s = 0;
+	while (s < p->n_segs && pipe_read_segment(db, p->segs[s], from, rows))
+		s++;
+	p->n_segs = 0; /* read, or never to be answered */
+	if (p->failed < 0)
+		return true;
+	db_error_clear(err);
+	*err = p->err;
+	err->message = dup_or_null(p->err.message);
+	err->detail = dup_or_null(p->err.detail);
+	err->hint = dup_or_null(p->err.hint);
+	err->context = dup_or_null(p->err.context);
+	return false;
+}
+
+int db_pipeline_failed(const struct db *db, const char **label)
+{
+	if (label)
+		*label = db->pipe ? db->pipe->failed_label : NULL;
+	return db->pipe ? db->pipe->failed : -1;
+}
+
+void db_pipeline_end(struct db *db)
+{
+	struct pipe *p = db->pipe;
+	if (!p)
+		return;
+	if (p->open > 0 || p->n_segs > 0) { /* answers nobody asked for: read (they only fail after an error) */
+		struct db_error e = {0};
+		db_pipeline_read(db, p->queued, NULL, &e);
+		db_error_clear(&e);
+	}
+	PQexitPipelineMode(db->conn);
+	PQsetnonblocking(db->conn, 0);
+	db_error_clear(&p->err);
+	free(p->segs);
+	free(p->labels);
+	free(p);
+	db->pipe = NULL;
+}
+
 int db_nrows(const struct db_result *r)
 {
 	return r->res ? PQntuples(r->res) : 0;
@@ -845,6 +1049,10 @@ bool db_copy_in(struct db *db, const char *sql, const char *data, size_t len, lo
 {
 	if (rows)
 		*rows = 0;
+	if (db->pipe) {
+		set_error_text(err, "COPY FROM STDIN cannot be sent in pipeline mode");
+		return false;
+	}
 	if (db->pending_lock_timeout && !set_lock_timeout(db, err))
 		return false;
 	if (!send_begin(db) || !PQsendQuery(db->conn, sql)) {
@@ -938,6 +1146,11 @@ bool db_conninfo_parse(const char *conninfo, struct strlist *keys, struct strlis
 int db_announced_pid(const struct db *db)
 {
 	return PQbackendPID(db->conn);
+}
+
+int db_server_version(const struct db *db)
+{
+	return PQserverVersion(db->conn);
 }
 
 bool db_announced_superuser(const struct db *db)

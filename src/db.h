@@ -71,6 +71,8 @@ void db_close(struct db *db);
  * pooler in between announces its own key, so this differs from the
  * server's pg_backend_pid(). */
 int db_announced_pid(const struct db *db);
+/* The server's version number (PQserverVersion: 150004 for 15.4). */
+int db_server_version(const struct db *db);
 /* The server said at connect that the session user is a superuser (its
  * is_superuser ParameterStatus); false when it did not say. */
 bool db_announced_superuser(const struct db *db);
@@ -97,6 +99,41 @@ int db_nrows(const struct db_result *r);
 /* NULL for SQL NULL; the string belongs to the result. */
 const char *db_get(const struct db_result *r, int row, int col);
 void db_result_free(struct db_result *r);
+
+/*
+ * Pipeline mode: many statements, one round trip (libpq's pipeline mode; the
+ * connection is non-blocking meanwhile, so sending and reading never wait on
+ * each other and a signal still cancels the running statement).
+ *
+ * Between db_pipeline_begin and db_pipeline_end, db_exec (one statement: the
+ * extended protocol takes no lists) and db_query queue their statement and
+ * return at once: true, and an empty result for db_query (errors at this point
+ * are the connection's). The server runs them in order, each with a
+ * statement_timeout of its own (PostgreSQL >= 11 rearms it per Execute
+ * message). db_pipeline_sync ends a segment: its statements not inside a
+ * transaction block commit there; after a failure the server skips the rest
+ * of the segment, and runs the next one. Statements are numbered from 0 in the
+ * order they were queued since db_pipeline_begin (db_pipeline_queued: the
+ * number of the next one); db_pipeline_label names the last one queued
+ * (static text, for messages).
+ *
+ * db_pipeline_read ends the open segment, sends everything and reads every
+ * answer: false when a statement since db_pipeline_begin failed, with err the
+ * first failure (db_pipeline_failed: its number and label); rows (optional)
+ * the affected rows of the statements numbered from `from` on. A transaction
+ * opened by a queued BEGIN stays open across reads. db_pipeline_end reads what
+ * is still unread and leaves pipeline mode. No COPY in pipeline mode
+ * (db_copy_in refuses).
+ */
+bool db_pipeline_begin(struct db *db, struct db_error *err);
+bool db_pipelined(const struct db *db);
+int db_pipeline_queued(const struct db *db);
+void db_pipeline_label(struct db *db, const char *label);
+bool db_pipeline_sync(struct db *db, struct db_error *err);
+bool db_pipeline_read(struct db *db, int from, long *rows, struct db_error *err);
+/* The number of the first statement that failed (-1: none); *label (may be NULL) its label or NULL. */
+int db_pipeline_failed(const struct db *db, const char **label);
+void db_pipeline_end(struct db *db);
 
 /* Run a `COPY ... FROM STDIN` statement feeding it data. */
 bool db_copy_in(struct db *db, const char *sql, const char *data, size_t len, long *rows, struct db_error *err);

@@ -343,8 +343,20 @@ static bool one_record(struct db *db, void *arg, bool ran)
  * (txn_lock_timeout_sql), so the ledger's statements and the seeds that
  * follow still have it.
  */
-static const char session_reset_sql[] = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; "
-					"UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES";
+static const char *const session_reset[] = {"CLOSE ALL", "SET SESSION AUTHORIZATION DEFAULT", "RESET ALL",
+					    "DEALLOCATE ALL", "UNLISTEN *", "DISCARD PLANS", "DISCARD TEMP",
+					    "DISCARD SEQUENCES"};
+enum { N_RESET = sizeof session_reset / sizeof session_reset[0] };
+
+/* The reset and lock_timeout set again (lt), as one simple-protocol text. Caller frees. */
+static char *session_reset_sql(const char *lt)
+{
+	struct buf b = {0};
+	for (int i = 0; i < N_RESET; i++)
+		buf_printf(&b, "%s; ", session_reset[i]);
+	buf_puts(&b, lt);
+	return buf_steal(&b);
+}
 
 /*
  * After a 42501 (the transaction is over): name who owns the object, which
@@ -397,12 +409,19 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 	for (int i = 0; i < set->n; i++)
 		if (!set->items[i].repeatable && migrate_version_cmp(set->items[i].version, m->version) < 0)
 			o.prev = set->items[i].version;
+	/* A transaction whose statements can be pipelined: the reset goes in its pipeline (txn.h).
+	 * Servers before 11 ran one statement_timeout from a pipeline's first statement to its Sync. */
+	bool piped = !o.s.no_transaction && script_pipelinable(&o.s) && db_server_version(db) >= 110000;
 	char *lt = txn_lock_timeout_sql(db, cfg->profile);
-	char *reset = xasprintf("%s; %s", session_reset_sql, lt);
-	bool fresh = script_simple(db, reset);
+	const char *before[N_RESET + 2] = {0};
+	for (int i = 0; i < N_RESET; i++)
+		before[i] = session_reset[i];
+	before[N_RESET] = lt;
+	char *reset = piped ? NULL : session_reset_sql(lt);
+	bool fresh = piped || script_simple(db, reset);
 	free(reset);
-	free(lt);
 	if (!fresh || (o.s.no_transaction && !one_resume_point(db, &o))) {
+		free(lt);
 		script_free(&o.s);
 		return false;
 	}
@@ -414,9 +433,10 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 		log_info("%s runs as the admin role, not %s (%s)", o.s.name, config_migrations_role(cfg),
 			 o.s.run_as_admin ? "-- pginit:run-as admin" : "migrations_run_as_admin");
 	struct txn t = {.transaction = !o.s.no_transaction, .role = as_admin ? NULL : config_migrations_role(cfg),
-			.timeouts = cfg->profile,
-			.work = one_work, .record = one_record, .arg = &o};
+			.timeouts = cfg->profile, .work = one_work, .record = one_record, .arg = &o,
+			.pipeline = piped, .before = before};
 	bool ran, ok = txn_run(db, &t, &ran);
+	free(lt);
 	*ms = o.ms;
 	if (!ran && !sig_caught() && o.errmsg && strstr(o.errmsg, "[42501]"))
 		hint_owner(db, cfg, o.errmsg);
@@ -549,7 +569,9 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 		printf("\n-- [%d/%d] %s (version %s%s%s%s)\n", k + 1, plan->n_pending, m->file, m->version,
 		       s.no_transaction ? ", no transaction" : "", s.no_tx_why ? ": " : "", s.no_tx_why ? s.no_tx_why : "");
 		char *lt = txn_lock_timeout_sql(NULL, cfg->profile);
-		printf("%s; %s;\n", session_reset_sql, lt);
+		char *reset = session_reset_sql(lt);
+		printf("%s;\n", reset);
+		free(reset);
 		free(lt);
 		if (!s.no_transaction)
 			printf("BEGIN;\n");

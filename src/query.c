@@ -27,6 +27,7 @@ bool query_run(struct db *db, const char *sql, int n, const char *const *params,
 	struct db_result *r = db_query(db, sql, n, params, &err);
 	if (!r)
 		return failed(what, &err);
+	db_pipeline_label(db, what); /* queued (pipeline mode): its failure is named later */
 	if (keep)
 		*keep = r;
 	else
@@ -37,5 +38,17 @@ bool query_run(struct db *db, const char *sql, int n, const char *const *params,
 bool query_exec(struct db *db, const char *sql, const char *what)
 {
 	struct db_error err = {0};
-	return db_exec(db, sql, NULL, &err) || failed(what, &err);
+	if (!db_exec(db, sql, NULL, &err))
+		return failed(what, &err);
+	db_pipeline_label(db, what);
+	return true;
+}
+
+bool query_failed(const char *what, const struct db_error *err)
+{
+	struct db_error e = *err;
+	e.detail = e.detail ? xstrdup(e.detail) : NULL;
+	e.message = e.message ? xstrdup(e.message) : NULL;
+	e.hint = e.context = NULL;
+	return failed(what, &e);
 }

@@ -23,7 +23,14 @@
 bool query_run(struct db *db, const char *sql, int n, const char *const *params, const char *what,
 	       struct db_result **keep);
 
-/* The same for SQL text without parameters (several statements allowed). */
+/* The same for SQL text without parameters (several statements allowed, except in pipeline mode). */
 bool query_exec(struct db *db, const char *sql, const char *what);
+
+/*
+ * In pipeline mode (db.h) both return at once, the statement labelled with
+ * `what`; when it fails later, whoever reads the pipeline logs the line above
+ * with this (err is not changed). Returns false.
+ */
+bool query_failed(const char *what, const struct db_error *err);
 
 #endif

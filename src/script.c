@@ -764,6 +764,7 @@ void script_free(struct script *s)
 
 static bool script_exec_statements(struct db *db, const struct script *s, const struct script_steps *steps,
 				   long *rows, char **errmsg);
+static bool script_exec_pipelined(struct db *db, const struct script *s, int from, long *rows, char **errmsg);
 
 /* Our advice for the errors people meet most in migrations. */
 static const char *hint_for(const char *sqlstate)
@@ -831,6 +832,8 @@ bool script_exec_steps(struct db *db, const struct script *s, const struct scrip
 		       char **errmsg)
 {
 	*rows = 0;
+	if (db_pipelined(db))
+		return script_exec_pipelined(db, s, steps->from, rows, errmsg);
 	if (s->encoding && !set_encoding(db, s, errmsg))
 		return false;
 	bool ok = script_exec_statements(db, s, steps, rows, errmsg);
@@ -841,6 +844,36 @@ bool script_exec_steps(struct db *db, const struct script *s, const struct scrip
 		db_error_clear(&err);
 	}
 	return ok;
+}
+
+/*
+ * Statement st failed with err: logged once as file:line:col (the server's
+ * position mapped into the file), with its detail and a hint; *errmsg gets
+ * the line for the ledger. err is cleared.
+ */
+static void report_failure(const struct script *s, const struct sql_stmt *st, struct db_error *err, char **errmsg)
+{
+	int line = st->line, col = st->col;
+	if (err->position > 0)
+		sqlsplit_locate(st, err->position, &line, &col);
+	else
+		col = 0; /* the whole statement: its first line */
+	struct log_where w = {.file = s->path, .line = line, .col = col, .sqlstate = err->sqlstate};
+	if (sig_caught())
+		log_error_at(&w, "interrupted by signal %d; the statement was cancelled", sig_caught());
+	else
+		log_error_at(&w, "%s", err->message);
+	if (err->detail && !sig_caught())
+		log_error("detail: %s", err->detail);
+	const char *hint = err->hint ? err->hint : hint_for(err->sqlstate);
+	if (hint && !sig_caught())
+		log_hint("%s", hint);
+	struct buf b = {0};
+	buf_printf(&b, "%s:%d: %s", s->path, line, sig_caught() ? "interrupted" : err->message);
+	if (err->sqlstate[0])
+		buf_printf(&b, " [%s]", err->sqlstate);
+	*errmsg = buf_steal(&b);
+	db_error_clear(err);
 }
 
 static bool script_exec_statements(struct db *db, const struct script *s, const struct script_steps *steps,
@@ -862,27 +895,7 @@ static bool script_exec_statements(struct db *db, const struct script *s, const 
 			err.message = xstrdup("interrupted");
 		}
 		if (!ok) {
-			int line = st->line, col = st->col;
-			if (err.position > 0)
-				sqlsplit_locate(st, err.position, &line, &col);
-			else
-				col = 0; /* the whole statement: its first line */
-			struct log_where w = {.file = s->path, .line = line, .col = col, .sqlstate = err.sqlstate};
-			if (sig_caught())
-				log_error_at(&w, "interrupted by signal %d; the statement was cancelled", sig_caught());
-			else
-				log_error_at(&w, "%s", err.message);
-			if (err.detail && !sig_caught())
-				log_error("detail: %s", err.detail);
-			const char *hint = err.hint ? err.hint : hint_for(err.sqlstate);
-			if (hint && !sig_caught())
-				log_hint("%s", hint);
-			struct buf b = {0};
-			buf_printf(&b, "%s:%d: %s", s->path, line, sig_caught() ? "interrupted" : err.message);
-			if (err.sqlstate[0])
-				buf_printf(&b, " [%s]", err.sqlstate);
-			*errmsg = buf_steal(&b);
-			db_error_clear(&err);
+			report_failure(s, st, &err, errmsg);
 			db_set_context(db, NULL);
 			return false;
 		}
@@ -894,6 +907,56 @@ static bool script_exec_statements(struct db *db, const struct script *s, const 
 	}
 	db_set_context(db, NULL);
 	return true;
+}
+
+bool script_pipelinable(const struct script *s)
+{
+	if (s->encoding)
+		return false;
+	for (int i = s->first; i < s->last; i++) {
+		const struct sql_stmt *st = &s->sql.stmts[i];
+		if (st->copy_data || sqlsplit_starts_with(st, "COPY"))
+			return false;
+		/* A goose StatementBegin block may hold several statements: the extended protocol takes one. */
+		struct sql_script one = {0};
+		struct sqlsplit_error e;
+		bool single = sqlsplit(st->text, st->len, &one, &e) && one.n == 1;
+		sqlsplit_free(&one);
+		if (!single)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * In pipeline mode: every statement queued, then one read. The first failure
+ * among them is reported as script_exec_statements reports it; a failure of
+ * a statement queued before them (the caller's) is the caller's to report.
+ */
+static bool script_exec_pipelined(struct db *db, const struct script *s, int from, long *rows, char **errmsg)
+{
+	int base = db_pipeline_queued(db);
+	struct db_error err = {0};
+	bool queued = true;
+	db_set_context(db, s->name);
+	for (int i = from; queued && i < s->last; i++) {
+		char *sql = xstrndup(s->sql.stmts[i].text, s->sql.stmts[i].len);
+		queued = db_exec(db, sql, NULL, &err);
+		free(sql);
+	}
+	int last = db_pipeline_queued(db) - 1; /* the last of ours queued */
+	bool ok = queued && db_pipeline_read(db, base, rows, &err);
+	int f = queued ? db_pipeline_failed(db, NULL) : last;
+	if (ok && sig_caught()) { /* all of it finished before the cancel came: stop here anyway */
+		ok = false;
+		f = last;
+		err.message = xstrdup("interrupted");
+	}
+	if (!ok && f >= base && last >= base)
+		report_failure(s, &s->sql.stmts[from + (f <= last ? f : last) - base], &err, errmsg);
+	db_error_clear(&err);
+	db_set_context(db, NULL);
+	return ok;
 }
 
 bool script_simple(struct db *db, const char *sql)

@@ -144,6 +144,15 @@ struct script_steps {
 };
 bool script_exec_steps(struct db *db, const struct script *s, const struct script_steps *steps, long *rows,
 		       char **errmsg);
+/*
+ * The script can be sent in pipeline mode (db.h): no COPY, no declared
+ * encoding, one SQL statement per statement (a goose block may hold more).
+ * On a db in pipeline mode script_exec_steps queues the statements from
+ * steps->from, reads every answer in one round trip and reports the first
+ * failure as above (done is not called); when a statement queued before them
+ * failed, it returns false without logging (that one is the caller's).
+ */
+bool script_pipelinable(const struct script *s);
 
 /* The checksum of statements [s->first, upto) (their text and COPY data), into out (65 bytes). */
 void script_prefix_checksum(const struct script *s, int upto, char out[65]);

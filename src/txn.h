@@ -10,6 +10,17 @@
  * or not (the callback is told which). Each failing statement of ours is logged
  * once (script_simple); the work and the record log their own failures.
  *
+ * In a transaction with t->pipeline (issue 10 item 4) it takes two round
+ * trips: t->before (statements of ours: the session reset, committed on their
+ * own at a Sync of their own, as if sent alone), BEGIN, the timeouts, SET
+ * LOCAL ROLE and the work's statements go in one pipeline (db.h), which the
+ * work reads (script_exec_steps on a script_pipelinable() script does); RESET
+ * ROLE, the record's statements (queued: db_query returns at once) and COMMIT
+ * in a second. The server skips whatever follows a failure in its segment, so
+ * COMMIT never runs after one (a failure of t->before, whose segment ends
+ * before BEGIN, fails the run all the same: no COMMIT is sent); the failing
+ * statement is logged as it would be outside a pipeline, then ROLLBACK.
+ *
  * Outside a transaction the timeouts are set for the session; afterwards
  * statement_timeout is RESET and lock_timeout set back to the value the
  * connection was given (db_lock_timeout: the profile's migration_lock_timeout
@@ -32,6 +43,8 @@ struct txn {
 	bool (*work)(struct db *db, void *arg);
 	bool (*record)(struct db *db, void *arg, bool ran); /* NULL: nothing to record */
 	void *arg;
+	bool pipeline;              /* in a transaction: pipeline mode (above); work must be pipelined */
+	const char *const *before;  /* with pipeline: statements sent first, NULL-terminated; NULL: none */
 };
 
 /* Run it. *ran: the work succeeded. True when work, record and commit all did. */

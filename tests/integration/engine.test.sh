@@ -236,3 +236,96 @@ test_208_new_and_own_transactions() {
 	assert_contains "0011_half.sql runs outside a transaction, as its old tool ran it (line 1: its own transaction control)" "$TDIR/out" "why"
 	assert_eq "half" "$(q app "select to_regclass('public.half')")" "applied as written"
 }
+
+# The catalog a failed migration must not touch: roles, schemas, relations and
+# constraints with their xmin, the app's tables with their row counts.
+catalog_of() {
+	q app "select string_agg(rolname || ':' || xmin::text, ',' order by rolname) from pg_authid"
+	q app "select string_agg(nspname || ':' || xmin::text, ',' order by nspname) from pg_namespace"
+	q app "select count(*) || ':' || md5(string_agg(oid::regclass::text || ':' || xmin::text, ',' order by oid))
+	       from pg_class where relnamespace <> 'pg_toast'::regnamespace and relname not like 'pg_toast%' and relname <> 'kept'"
+	q app "select count(*) || ':' || md5(coalesce(string_agg(conname || ':' || xmin::text, ',' order by oid), ''))
+	       from pg_constraint where connamespace = 'public'::regnamespace"
+	local t
+	for t in $(q app "select format('%I.%I', schemaname, tablename) from pg_tables where schemaname in ('public', 'auth') and tablename <> 'kept' order by 1"); do
+		echo "$t $(q app "select count(*) from $t")"
+	done
+}
+
+# Issue 10 item 4: a transaction's statements go in one pipeline. The third of
+# five fails: the error still names its file, line and SQLSTATE (not a
+# neighbour's), the statements before it in the same file are rolled back, the
+# ones after it never run, and the file before it in the run stays applied
+# (and the session setting it left is reset before the next file begins).
+test_209_pipelined_failure_names_its_statement() {
+	copy_migrations
+	run_pginit run
+	expect_rc 0
+	# (the session reset must still run before the next file's BEGIN, which reads this)
+	cat >"$TDIR/migrations/0100_kept.sql" <<'SQL'
+CREATE TABLE public.kept (id int);
+DO $$ BEGIN RAISE WARNING 'kept: a server warning from a pipelined file'; END $$;
+SET default_transaction_read_only = on;
+SQL
+	cat >"$TDIR/migrations/0101_middle.sql" <<'SQL'
+-- five statements, sent together; the third fails
+CREATE TABLE public.mid_a (id int PRIMARY KEY);
+INSERT INTO public.mid_a VALUES (1);
+INSERT INTO public.mid_a
+  VALUES (2), (1);
+CREATE TABLE public.mid_b (id int);
+UPDATE public.no_such_table SET x = 1;
+SQL
+	catalog_of >"$TDIR/before"
+	local hist
+	hist=$(q app "select count(*) from pginit.schema_migrations")
+	run_pginit run
+	expect_rc 8
+	assert_contains "0100_kept.sql: server warning: kept: a server warning from a pipelined file" "$TDIR/out" "notice routed"
+	assert_contains "0101_middle.sql:4: duplicate key value violates unique constraint \"mid_a_pkey\" [23505]" "$TDIR/out" \
+		"file:line and SQLSTATE of the third statement"
+	assert_contains "detail: Key (id)=(1) already exists." "$TDIR/out" "its detail"
+	assert_contains "hint: a unique constraint rejected a row" "$TDIR/out" "its hint"
+	assert_not_contains "no_such_table" "$TDIR/out" "the statements after it never ran"
+	assert_eq 1 "$(grep -v 'error: detail:' "$TDIR/out" | grep -c 'error:')" "one error"
+	assert_eq "kept" "$(q app "select to_regclass('public.kept')")" "the file before it stays applied"
+	assert_eq "" "$(q app "select to_regclass('public.mid_a')")$(q app "select to_regclass('public.mid_b')")" "nothing of the file"
+	assert_eq "$((hist + 1))" "$(q app "select count(*) from pginit.schema_migrations")" "one history row: the kept file's"
+	assert_eq 0 "$(q app "select count(*) from pginit.schema_migrations where version = '101'")" "none for the failed one"
+	catalog_of >"$TDIR/after"
+	diff -u "$TDIR/before" "$TDIR/after" || fail "the failed migration changed the catalog"
+	assert_match "^failed\|.*0101_middle.sql:4: duplicate key value .* \[23505\]" \
+		"$(q app "select status || '|' || error from pginit.init_log order by id desc limit 1")" "init_log failed row"
+	# A deferred constraint fails at COMMIT, the last statement of the second round trip.
+	cat >"$TDIR/migrations/0101_middle.sql" <<'SQL'
+CREATE TABLE public.mid_p (id int PRIMARY KEY);
+CREATE TABLE public.mid_c (p int REFERENCES public.mid_p DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO public.mid_c VALUES (7);
+SQL
+	run_pginit run
+	expect_rc 8
+	assert_contains "COMMIT: insert or update on table \"mid_c\" violates foreign key constraint \"mid_c_p_fkey\"" "$TDIR/out" \
+		"the commit's error"
+	assert_contains "0101_middle.sql failed after" "$TDIR/out" "the file named"
+	assert_eq "" "$(q app "select to_regclass('public.mid_p')")" "nothing of it"
+	assert_eq 0 "$(q app "select count(*) from pginit.schema_migrations where version = '101'")" "no history row"
+}
+
+# statement_timeout applies to each statement of a pipeline on its own
+# (PostgreSQL >= 11 rearms it at every Execute message): three statements of
+# 0.8 s under a 2 s timeout pass although the file takes 2.4 s; one 3 s
+# statement among quick ones is cancelled, and named.
+test_210_statement_timeout_per_pipelined_statement() {
+	copy_migrations
+	run_pginit run
+	expect_rc 0
+	printf 'SELECT pg_sleep(0.8);\nSELECT pg_sleep(0.8);\nSELECT pg_sleep(0.8);\n' >"$TDIR/migrations/0100_three.sql"
+	PGINIT_MIGRATION_STATEMENT_TIMEOUT=2s run_pginit run
+	expect_rc 0
+	assert_eq 1 "$(q app "select count(*) from pginit.schema_migrations where version = '100' and success")" "applied"
+	printf 'CREATE TABLE public.slow_one (id int);\nSELECT pg_sleep(3);\nSELECT 1;\n' >"$TDIR/migrations/0101_slow.sql"
+	PGINIT_MIGRATION_STATEMENT_TIMEOUT=2s run_pginit run
+	expect_rc 8
+	assert_contains "0101_slow.sql:2: canceling statement due to statement timeout [57014]" "$TDIR/out" "the slow statement named"
+	assert_eq "" "$(q app "select to_regclass('public.slow_one')")" "rolled back"
+}
