@@ -396,19 +396,36 @@ static void hint_owner(struct db *db, const struct config *cfg, const char *errm
 	free(rel);
 }
 
+/*
+ * The newest version below m's (golang-migrate's table keeps only the current
+ * one): m is in the set, which is sorted with the versions first, so it is the
+ * nearest one before m that is lower.
+ */
+static const char *version_below(const struct migration_set *set, const struct migration *m)
+{
+	for (long i = (long)(m - set->items) - 1; i >= 0; i--)
+		if (!set->items[i].repeatable && migrate_version_cmp(set->items[i].version, m->version) < 0)
+			return set->items[i].version;
+	return NULL;
+}
+
 /* Run one direction of one migration and record it; *ms its duration. */
 static bool run_one(struct db *db, const struct config *cfg, const struct migration_set *set,
 		    const struct migration *m, bool down, long run_id, const char *compat_table, long *ms)
 {
-	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id, .compat_table = compat_table};
+	struct one o = {.cfg = cfg, .set = set, .m = m, .down = down, .run_id = run_id, .compat_table = compat_table,
+			.prev = version_below(set, m)};
 	*ms = 0;
-	if (!migrate_load(m, down, cfg->vars, &o.s) || !script_file_checksum(m->path, o.sum)) {
+	/* The history row's checksum is the (up) file's: that of the text just loaded, when it is that file. */
+	bool loaded = migrate_load(m, down, cfg->vars, &o.s);
+	if (loaded && (!down || !m->down_path))
+		memcpy(o.sum, o.s.checksum, sizeof o.sum);
+	else if (loaded)
+		loaded = script_file_checksum(m->path, o.sum);
+	if (!loaded) {
 		script_free(&o.s);
 		return false;
 	}
-	for (int i = 0; i < set->n; i++)
-		if (!set->items[i].repeatable && migrate_version_cmp(set->items[i].version, m->version) < 0)
-			o.prev = set->items[i].version;
 	/* A transaction whose statements can be pipelined: the reset goes in its pipeline (txn.h).
 	 * Servers before 11 ran one statement_timeout from a pipeline's first statement to its Sync. */
 	bool piped = !o.s.no_transaction && script_pipelinable(&o.s) && db_server_version(db) >= 110000;
