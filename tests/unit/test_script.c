@@ -1,7 +1,7 @@
 /*
  * test_script — script_checksum, script_load (directives, a file's own
- * BEGIN/COMMIT, transaction control in the middle), script_list, and that
- * every SQL file shipped with the project loads.
+ * BEGIN/COMMIT, transaction control in the middle), script_list, that
+ * every SQL file shipped with the project loads, script_pipelinable.
  * Data: tests/data/script/.
  */
 #include <stdlib.h>
@@ -383,6 +383,32 @@ static void test_shipped_sql(void)
 	CHECK(total > 0);
 }
 
+/* Which scripts go in one pipeline (issue 10 item 4): one SQL statement per statement, no COPY, no encoding. */
+static void test_pipelinable(void)
+{
+	static const struct { const char *text; unsigned flags; bool ok; const char *why; } cases[] = {
+		{"CREATE TABLE a (id int);\nCOMMENT ON TABLE a IS 'x; y';\n", 0, true, "plain statements"},
+		{"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\nDO $$ BEGIN NULL; END $$;\n", 0, true,
+		 "a ; inside a body"},
+		{"BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n", 0, true, "its own BEGIN/COMMIT (dropped)"},
+		{"CREATE TABLE a (id int);\nCOPY a FROM stdin;\n1\n\\.\n", 0, false, "COPY with data"},
+		{"COPY a TO stdout;\n", 0, false, "any COPY"},
+		{"-- pginit:encoding LATIN1\nSELECT 1;\n", 0, false, "a declared encoding"},
+		{"-- +goose StatementBegin\nCREATE TABLE a (id int);\nCREATE TABLE b (id int);\n-- +goose StatementEnd\n",
+		 SQLSPLIT_GOOSE, false, "a goose block of two statements"},
+		{"-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n"
+		 "-- +goose StatementEnd\n", SQLSPLIT_GOOSE, true, "a goose block of one statement"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unit_case(cases[i].why);
+		struct script s;
+		struct script_part part = {.offset = 0, .len = (size_t)-1, .line = 1, .split_flags = cases[i].flags};
+		if (CHECK(script_load_text("p.sql", xstrdup(cases[i].text), strlen(cases[i].text), &part, NULL, &s)))
+			CHECK_INT_EQ(script_pipelinable(&s), cases[i].ok);
+		script_free(&s);
+	}
+}
+
 int main(void)
 {
 	log_setup(LOG_TEXT, -1);
@@ -393,5 +419,6 @@ int main(void)
 	test_list();
 	test_placeholders();
 	test_shipped_sql();
+	test_pipelinable();
 	return unit_done();
 }
