@@ -36,6 +36,7 @@ struct db {
 	char *blockers; /* "pid 123 (application_name ..., state ... since ...)" or NULL */
 	bool pending_lock_timeout; /* params.lock_timeout not set yet: it goes with the first query */
 	struct pipe *pipe; /* pipeline mode (db_pipeline_begin), NULL: off */
+	int direct; /* no pooler in between: 1 yes, 0 no, -1 not known yet */
 };
 
 /*
@@ -496,10 +497,14 @@ static PGconn *connect_async(const struct db_params *p, struct db_error *err)
 #define LOCK_TIMEOUT_SQL \
 	"SELECT CASE WHEN pg_backend_pid() = $2::int THEN set_config('lock_timeout', $1, false) END IS NULL"
 
-/* LOCK_TIMEOUT_SQL's answer: true when the statement ran on another backend (a pooler). */
-static bool pooled(const PGresult *res)
+/* LOCK_TIMEOUT_SQL's answer: true when the statement ran on another backend (a pooler). Noted in db->direct. */
+static bool pooled(struct db *db, const PGresult *res)
 {
-	return res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	bool answered = res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
+	bool other = answered && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (answered)
+		db->direct = !other;
+	return other;
 }
 
 static bool set_session_lock_timeout(struct db *db, struct db_error *err)
@@ -514,7 +519,7 @@ static bool set_session_lock_timeout(struct db *db, struct db_error *err)
 		free(m);
 		return false;
 	}
-	if (pooled(r->res)) {
+	if (pooled(db, r->res)) {
 		free((char *)db->params.lock_timeout);
 		db->params.lock_timeout = NULL;
 	}
@@ -529,6 +534,7 @@ struct db *db_connect(const struct db_params *p, struct db_error *err)
 		return NULL;
 	struct db *db = xcalloc(1, sizeof *db);
 	db->conn = conn;
+	db->direct = -1;
 	params_copy(&db->params, p);
 	PQsetNoticeReceiver(conn, on_notice, db);
 	/* Set with the first query, in the same round trip (pipeline_first); not a startup
@@ -793,7 +799,7 @@ static bool pipeline_first(struct db *db, const char *sql, int nparams, const ch
 	struct db_error serr = {0};
 	PGresult *res = NULL, *setting = NULL;
 	bool set = drain(db, NULL, &setting, &serr);
-	if (set && pooled(setting)) {
+	if (set && pooled(db, setting)) {
 		free((char *)db->params.lock_timeout);
 		db->params.lock_timeout = NULL;
 	}
@@ -1157,6 +1163,19 @@ bool db_announced_superuser(const struct db *db)
 {
 	const char *v = PQparameterStatus(db->conn, "is_superuser");
 	return v && strcmp(v, "on") == 0;
+}
+
+bool db_direct(struct db *db)
+{
+	if (db->direct < 0) {
+		struct db_error err = {0};
+		struct db_result *r = db_query(db, "SELECT pg_backend_pid()", 0, NULL, &err);
+		if (r && db_nrows(r) == 1 && db_get(r, 0, 0))
+			db->direct = atoi(db_get(r, 0, 0)) == PQbackendPID(db->conn);
+		db_result_free(r);
+		db_error_clear(&err);
+	}
+	return db->direct == 1;
 }
 
 char *db_endpoint(const struct db *db)

@@ -76,6 +76,9 @@ int db_server_version(const struct db *db);
 /* The server said at connect that the session user is a superuser (its
  * is_superuser ParameterStatus); false when it did not say. */
 bool db_announced_superuser(const struct db *db);
+/* No pooler in between (the announced pid is the server's): known from the
+ * lock_timeout query, else asked once (one round trip); false when unknown. */
+bool db_direct(struct db *db);
 /* "host:port" of the server libpq chose from a multi-host list; caller frees. */
 char *db_endpoint(const struct db *db);
 /* The lock_timeout this session was given at connect; NULL when none (also behind a pooler). */
@@ -123,7 +126,9 @@ void db_result_free(struct db_result *r);
  * the affected rows of the statements numbered from `from` on. A transaction
  * opened by a queued BEGIN stays open across reads. db_pipeline_end reads what
  * is still unread and leaves pipeline mode. No COPY in pipeline mode
- * (db_copy_in refuses).
+ * (db_copy_in refuses). Behind a pooler in transaction mode a pipeline must not
+ * span transactions (PgBouncer 1.18 hands the server back at the first
+ * ReadyForQuery "idle" while the rest is already sent to it): check db_direct.
  */
 bool db_pipeline_begin(struct db *db, struct db_error *err);
 bool db_pipelined(const struct db *db);

@@ -427,8 +427,10 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 		return false;
 	}
 	/* A transaction whose statements can be pipelined: the reset goes in its pipeline (txn.h).
-	 * Servers before 11 ran one statement_timeout from a pipeline's first statement to its Sync. */
-	bool piped = !o.s.no_transaction && script_pipelinable(&o.s) && db_server_version(db) >= 110000;
+	 * Servers before 11 ran one statement_timeout from a pipeline's first statement to its
+	 * Sync; behind a pooler the reset's Sync would hand the server connection back. */
+	bool piped = !o.s.no_transaction && script_pipelinable(&o.s) && db_server_version(db) >= 110000 &&
+		     db_direct(db);
 	char *lt = txn_lock_timeout_sql(db, cfg->profile);
 	const char *before[N_RESET + 2] = {0};
 	for (int i = 0; i < N_RESET; i++)
