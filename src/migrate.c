@@ -417,7 +417,7 @@ static bool run_one(struct db *db, const struct config *cfg, const struct migrat
 			.prev = version_below(set, m)};
 	*ms = 0;
 	/* The history row's checksum is the (up) file's: that of the text just loaded, when it is that file. */
-	bool loaded = migrate_load(m, down, cfg->vars, &o.s);
+	bool loaded = migrate_load(m, down, format_vars(set->format, cfg->vars), &o.s);
 	if (loaded && (!down || !m->down_path))
 		memcpy(o.sum, o.s.checksum, sizeof o.sum);
 	else if (loaded)
@@ -483,7 +483,7 @@ bool migrate_check(const struct migration_set *set, const struct plan *plan, con
 	bool ok = true;
 	for (int k = 0; k < plan->n_pending; k++) {
 		struct script s;
-		ok = migrate_load(&set->items[plan->pending[k]], false, vars, &s) && ok;
+		ok = migrate_load(&set->items[plan->pending[k]], false, format_vars(set->format, vars), &s) && ok;
 		script_free(&s);
 	}
 	if (!ok)
@@ -578,7 +578,7 @@ void migrate_print_plan(const struct config *cfg, const struct migration_set *se
 	for (int k = 0; k < plan->n_pending; k++) {
 		const struct migration *m = &set->items[plan->pending[k]];
 		struct script s;
-		if (!migrate_load(m, false, cfg->vars, &s)) {
+		if (!migrate_load(m, false, format_vars(set->format, cfg->vars), &s)) {
 			script_free(&s);
 			continue;
 		}

@@ -617,13 +617,17 @@ static void hint_placeholder(const char *name, size_t n)
 }
 
 /*
- * Replace ${name}; `$${name}` gives a literal `${name}`. Linear: the text
+ * Replace ${name}; `$${name}` gives a literal `${name}`. vars NULL: nothing is replaced. Linear: the text
  * between two `$` is copied in one piece (memchr finds the next), and the
  * line of an error is counted only when there is one.
  */
 static bool substitute(const struct kv *vars, const char *path, const char *text, size_t len, int line,
 		       struct buf *out)
 {
+	if (!vars) { /* a format without placeholders: the text as written, $${ and all */
+		buf_add(out, text, len);
+		return true;
+	}
 	const char *p = text, *end = text + len;
 	while (p < end) {
 		const char *d = memchr(p, '$', (size_t)(end - p));

@@ -67,7 +67,9 @@ struct script_part {
 /*
  * Read and split the whole file; logs "file:line: ..." and returns false on error.
  *
- * Placeholders (vars, passed by the caller; NULL: none): ${name} in a script
+ * Placeholders (vars, passed by the caller; NULL: none, the text runs exactly as
+ * written, `${x}` and `$${x}` included: a dbmate, golang-migrate or goose file,
+ * see format_vars): ${name} in a script
  * is replaced by its value before the script is split (the first name that
  * matches wins), everywhere in the file: inside quotes, comments and $$
  * bodies too (a DO block or a function body is where a role or schema name

@@ -14,10 +14,10 @@ static int check_migrations(const struct migration_set *set, const struct kv *va
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *m = &set->items[i];
 		struct script s;
-		problems += !migrate_load(m, false, vars, &s);
+		problems += !migrate_load(m, false, format_vars(set->format, vars), &s);
 		script_free(&s);
 		if (m->has_down) {
-			problems += !migrate_load(m, true, vars, &s);
+			problems += !migrate_load(m, true, format_vars(set->format, vars), &s);
 			script_free(&s);
 		}
 		if (i > 0 && !m->repeatable && !set->items[i - 1].repeatable &&

@@ -147,6 +147,7 @@ static bool history_read(struct db *db, const char *table, struct format_history
 
 const struct format format_flyway = {
 	.name = "flyway",
+	.placeholders = true,
 	.naming_rule = "V1__description.sql, U1__description.sql, R__description.sql",
 	.down_part = "a U file",
 	.version_prefix = 1,

@@ -59,6 +59,7 @@ struct format {
 	const char *down_part;     /* what gives a migration a down part, for rollback's hint */
 	bool gap_warning;          /* validate warns when integer versions skip one */
 	size_t version_prefix;     /* letters before the version digits (flyway's V) */
+	bool placeholders;         /* ${name} is replaced (pginit's own rule, Flyway's); else the text runs as written */
 
 	/* Parse a file name; false (nothing allocated) if it is not one of this format. */
 	bool (*parse_name)(const char *file, struct migration_name *out);
@@ -148,5 +149,11 @@ struct format_sections {
 };
 bool format_find_sections(struct migration *m, const char *text, size_t len, const struct format_sections *how,
 			  const char *format_name);
+
+/* The placeholders a file of format f gets: vars where the format has them, else none (NULL: the text as written). */
+static inline const struct kv *format_vars(const struct format *f, const struct kv *vars)
+{
+	return f->placeholders ? vars : NULL;
+}
 
 #endif

@@ -55,7 +55,7 @@ const struct migration *migrate_set_find(const struct migration_set *set, const 
 
 void migrate_set_free(struct migration_set *s);
 
-/* Load the up (or down) part of a migration as a script (placeholders: vars); logs on failure. */
+/* Load the up (or down) part of a migration as a script (placeholders: vars, see format_vars); logs on failure. */
 bool migrate_load(const struct migration *m, bool down, const struct kv *vars, struct script *s);
 
 #endif

@@ -23,6 +23,7 @@ static void new_files(const struct format_new *in, char **up, char **down, char 
 
 const struct format format_native = {
 	.name = "native",
+	.placeholders = true,
 	.naming_rule = "NNNN_description.sql (and NNNN_description.down.sql)",
 	.down_part = "a .down.sql file",
 	.gap_warning = true,

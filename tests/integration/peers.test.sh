@@ -45,6 +45,9 @@ test_914_peer_dbmate_search_path() { differential dbmate-search-path dbmate; }
 test_915_peer_dbmate_session_set() { DIFF_NO_CONFIG=1 differential dbmate-session-set dbmate; }
 test_917_peer_goose_mixed() { differential goose-mixed goose; }
 test_918_peer_flyway_mixed() { differential flyway-mixed flyway; }
+# ${...} in a dbmate file is text (dbmate has no placeholders), also where pginit's
+# own format would know the name (${app_role}).
+test_921_peer_dbmate_templates() { differential dbmate-templates dbmate; }
 
 # A pg_dump (plain, with owners and COPY data) of a database built here, applied
 # as two migrations: pre-data, then data + post-data.

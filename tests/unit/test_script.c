@@ -341,6 +341,13 @@ static void test_placeholders(void)
 	script_free(&s);
 	CHECK(script_load(DATA "plain.sql", NULL, &s)); /* a file without any is fine */
 	script_free(&s);
+
+	unit_case("no placeholders at all (a dbmate, golang-migrate or goose file): the text as written");
+	if (CHECK(script_load(DATA "placeholders.sql", NULL, &s)) && CHECK_INT_EQ(s.sql.n, 3)) {
+		CHECK_MEM_EQ(s.sql.stmts[0].text, s.sql.stmts[0].len, "CREATE SCHEMA ${schema}");
+		CHECK_MEM_EQ(s.sql.stmts[2].text, s.sql.stmts[2].len, "SELECT '$${schema}', '${1}', '${ schema}', $$ ${schema} $$");
+	}
+	script_free(&s);
 	strlist_free(&names);
 	strlist_free(&values);
 }
