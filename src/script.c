@@ -4,11 +4,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sig.h"
@@ -93,11 +95,19 @@ static bool has_suffix_other_case(const char *name, const char *suffix)
 	return suffix && n > m && strcasecmp(name + n - m, suffix) == 0 && strcmp(name + n - m, suffix) != 0;
 }
 
+/*
+ * The files of dir with one of the suffixes, in name order. *odd (may be NULL)
+ * counts the names with a suffix in another case (warned about when warn).
+ * dir_fd (may be NULL): the directory stays open there (-1 if it could not),
+ * for read_file_at.
+ */
 static bool list_files(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing,
-		       bool warn)
+		       bool warn, int *odd, int *dir_fd)
 {
 	if (missing)
 		*missing = false;
+	if (dir_fd)
+		*dir_fd = -1;
 	DIR *d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT) {
@@ -112,12 +122,18 @@ static bool list_files(const char *dir, const char *suffix, const char *suffix2,
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (has_suffix(e->d_name, suffix) || has_suffix(e->d_name, suffix2))
+		if (has_suffix(e->d_name, suffix) || has_suffix(e->d_name, suffix2)) {
 			strlist_add_owned(out, path_join(dir, e->d_name));
-		else if (warn && (has_suffix_other_case(e->d_name, suffix) || has_suffix_other_case(e->d_name, suffix2)))
-			log_warn("%s/%s is skipped: only files ending in %s%s%s (lower case) are read", dir, e->d_name,
-				 suffix, suffix2 ? " or " : "", suffix2 ? suffix2 : "");
+		} else if (has_suffix_other_case(e->d_name, suffix) || has_suffix_other_case(e->d_name, suffix2)) {
+			if (odd)
+				(*odd)++;
+			if (warn)
+				log_warn("%s/%s is skipped: only files ending in %s%s%s (lower case) are read", dir, e->d_name,
+					 suffix, suffix2 ? " or " : "", suffix2 ? suffix2 : "");
+		}
 	}
+	if (dir_fd)
+		*dir_fd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0);
 	closedir(d);
 	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined: an empty directory has no array yet */
 		qsort(out->items, (size_t)out->n, sizeof(char *), by_name);
@@ -126,7 +142,7 @@ static bool list_files(const char *dir, const char *suffix, const char *suffix2,
 
 bool script_list_ext(const char *dir, const char *suffix, const char *suffix2, struct strlist *out, bool *missing)
 {
-	return list_files(dir, suffix, suffix2, out, missing, true);
+	return list_files(dir, suffix, suffix2, out, missing, true, NULL, NULL);
 }
 
 /* ---- bytes: NUL, UTF-8, a declared encoding */
@@ -307,14 +323,13 @@ bool script_check_text(const char *path, const char *text, size_t len, const cha
 
 /*
  * What preflight read of the migrations directory, kept for discovery
- * (script_take_text): every file is read once per run. Paths in name order,
- * as list_files gives them to both.
+ * (script_take_kept): every file is listed and read once per run.
  */
 static struct {
-	struct strlist paths;
+	char *dir;           /* NULL: nothing kept */
+	struct strlist paths; /* as script_list gives them */
 	char **texts;
 	size_t *lens;
-	int next; /* discovery takes them in order: the next one is tried first */
 } preread;
 
 void script_kept_free(void)
@@ -324,63 +339,69 @@ void script_kept_free(void)
 	free(preread.texts);
 	free(preread.lens);
 	strlist_free(&preread.paths);
+	free(preread.dir);
 	memset(&preread, 0, sizeof preread);
 }
 
-bool script_take_text(const char *path, char **text, size_t *len)
+bool script_take_kept(const char *dir, struct strlist *files, char ***texts, size_t **lens)
 {
-	int lo = 0, hi = preread.paths.n - 1, at = -1;
-	if (preread.next < preread.paths.n && strcmp(preread.paths.items[preread.next], path) == 0)
-		at = preread.next;
-	while (at < 0 && lo <= hi) {
-		int mid = lo + (hi - lo) / 2, c = strcmp(preread.paths.items[mid], path);
-		if (c == 0)
-			at = mid;
-		else if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	if (at < 0 || !preread.texts[at])
+	if (!preread.dir || strcmp(preread.dir, dir) != 0) {
+		script_kept_free();
 		return false;
-	*text = preread.texts[at];
-	*len = preread.lens[at];
-	preread.texts[at] = NULL;
-	preread.next = at + 1;
+	}
+	*files = preread.paths;
+	*texts = preread.texts;
+	*lens = preread.lens;
+	free(preread.dir);
+	memset(&preread, 0, sizeof preread);
 	return true;
 }
 
-/* Every file of dir with one of the suffixes; a missing directory is not this check's business. keep: its texts stay. */
+/*
+ * Every file of dir with one of the suffixes; a missing directory is not this
+ * check's business. keep: the listing and the texts stay for discovery, unless
+ * a name in it is one that script_list warns about (then discovery lists it
+ * again, and warns).
+ */
 static bool check_dir(const char *dir, const char *suffix, const char *suffix2, int *bad, bool keep)
 {
 	struct strlist files = {0};
-	bool missing, ok = list_files(dir, suffix, suffix2, &files, &missing, false);
-	if (keep && ok) {
-		script_kept_free();
-		preread.texts = xcalloc((size_t)files.n + 1, sizeof *preread.texts);
-		preread.lens = xcalloc((size_t)files.n + 1, sizeof *preread.lens);
-	}
+	bool missing;
+	int odd = 0, dir_fd = -1;
+	bool ok = list_files(dir, suffix, suffix2, &files, &missing, false, &odd, &dir_fd);
+	keep = keep && ok && !missing && odd == 0;
+	char **texts = xcalloc((size_t)files.n + 1, sizeof *texts);
+	size_t *lens = xcalloc((size_t)files.n + 1, sizeof *lens);
 	for (int i = 0; ok && i < files.n; i++) {
-		char *text;
-		size_t len;
-		if (!read_file(files.items[i], &text, &len)) {
+		/* Relative to the open directory: one path lookup per file, not one per component. */
+		bool read = dir_fd >= 0 ? read_file_at(dir_fd, path_base(files.items[i]), &texts[i], &lens[i])
+					: read_file(files.items[i], &texts[i], &lens[i]);
+		if (!read) {
 			log_error("unable to read %s: %s", files.items[i], strerror(errno));
+			texts[i] = NULL;
 			(*bad)++;
 			continue;
 		}
-		if (!script_check_text(files.items[i], text, len, NULL))
+		if (!script_check_text(files.items[i], texts[i], lens[i], NULL))
 			(*bad)++;
-		if (keep) {
-			preread.texts[i] = text;
-			preread.lens[i] = len;
-		} else {
-			free(text);
+		if (!keep) {
+			free(texts[i]);
+			texts[i] = NULL;
 		}
 	}
-	if (keep && ok)
+	if (dir_fd >= 0)
+		close(dir_fd);
+	if (keep) {
+		script_kept_free();
+		preread.dir = xstrdup(dir);
 		preread.paths = files;
-	else
+		preread.texts = texts;
+		preread.lens = lens;
+	} else {
 		strlist_free(&files);
+		free(texts);
+		free(lens);
+	}
 	return ok;
 }
 

@@ -102,12 +102,14 @@ bool script_check_text(const char *path, const char *text, size_t len, const cha
 bool script_preflight(const char *migrations_dir, const char *initdb_dir, const char *seeds_dir,
 		      const struct strlist *seed_sets);
 /*
- * The migration files preflight read stay in memory until discovery takes
- * them: true with *text (now the caller's) when path was read by the last
- * preflight and not taken yet; false: read it yourself. script_kept_free
- * drops what was not taken (the session calls it at its end).
+ * What the last preflight read of the migrations directory, handed over once
+ * to discovery: true when it was dir, with *files (script_list's listing),
+ * *texts and *lens (one per file; a NULL text: not read) now the caller's.
+ * False: list and read it yourself (another directory, taken already, or a
+ * name script_list warns about). script_kept_free drops what was not taken
+ * (the session calls it at its end).
  */
-bool script_take_text(const char *path, char **text, size_t *len);
+bool script_take_kept(const char *dir, struct strlist *files, char ***texts, size_t **lens);
 void script_kept_free(void);
 
 /*

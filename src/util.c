@@ -217,7 +217,12 @@ void strlist_split(struct strlist *l, const char *csv)
 
 bool read_file(const char *path, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return read_file_at(AT_FDCWD, path, out, len);
+}
+
+bool read_file_at(int dir_fd, const char *path, char **out, size_t *len)
+{
+	int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	/* A regular file is read in one call: its size plus one byte, so that a short

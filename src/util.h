@@ -56,6 +56,9 @@ void strlist_split(struct strlist *l, const char *csv);
  * and *len its length; on failure returns false with errno set, nothing logged.
  */
 bool read_file(const char *path, char **out, size_t *len);
+/* The same, path relative to the open directory dir_fd (AT_FDCWD: read_file): a
+ * directory's many files without looking its path up again for each one. */
+bool read_file_at(int dir_fd, const char *path, char **out, size_t *len);
 
 /* Overwrite memory that held a secret in a way the compiler cannot drop. */
 void wipe(void *p, size_t n);

@@ -266,17 +266,15 @@ bool format_history_read(struct db *db, const struct format *f, const char *tabl
 
 /* ---- discovery: each file read once (detect, checksum, parts from one buffer), sorted once */
 
-/* The files' texts, read once; NULL for one that cannot be read (logged). */
-static char **read_all(const struct strlist *files, size_t *lens, bool *ok)
+/* The files' texts that are not read yet (NULL in texts); NULL for one that cannot be read (logged). */
+static void read_rest(const struct strlist *files, char **texts, size_t *lens, bool *ok)
 {
-	char **texts = xcalloc((size_t)files->n + 1, sizeof *texts);
 	for (int i = 0; i < files->n; i++)
-		if (!script_take_text(files->items[i], &texts[i], &lens[i]) && !read_file(files->items[i], &texts[i], &lens[i])) {
+		if (!texts[i] && !read_file(files->items[i], &texts[i], &lens[i])) {
 			log_error("unable to read %s: %s", files->items[i], strerror(errno));
 			texts[i] = NULL;
 			*ok = false;
 		}
-	return texts;
 }
 
 /* A file name that settles the format, else the last marker line seen in the files' text. */
@@ -431,13 +429,19 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 {
 	struct strlist files = {0}, downs = {0}, bad = {0};
 	bool missing, ok = true;
+	char **texts;
+	size_t *lens;
 	memset(out, 0, sizeof *out);
-	if (!script_list(dir, &files, &missing))
-		return false;
-	if (missing)
-		log_warn("migrations directory %s does not exist: no migrations", dir);
-	size_t *lens = xcalloc((size_t)files.n + 1, sizeof *lens);
-	char **texts = read_all(&files, lens, &ok);
+	/* Listed and read once per run: by the preflight's byte check, before connecting. */
+	if (!script_take_kept(dir, &files, &texts, &lens)) {
+		if (!script_list(dir, &files, &missing))
+			return false;
+		if (missing)
+			log_warn("migrations directory %s does not exist: no migrations", dir);
+		lens = xcalloc((size_t)files.n + 1, sizeof *lens);
+		texts = xcalloc((size_t)files.n + 1, sizeof *texts);
+	}
+	read_rest(&files, texts, lens, &ok);
 	out->format = fmt ? fmt : detect(&files, texts, lens);
 	out->items = xcalloc((size_t)files.n + 1, sizeof *out->items);
 	for (int i = 0; i < files.n; i++) {
