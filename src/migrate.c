@@ -21,16 +21,21 @@ static int by_key(const void *a, const void *b)
 
 /*
  * The history entry of each file (NULL: none), by merging the set with the
- * history sorted by the same key: O((n + h) log h), not O(n * h).
+ * history sorted by the same key: O((n + h) log h), not O(n * h). used[h]:
+ * history[h] has a file.
  */
 static const struct ledger_migration **match_history(const struct migration_set *set,
-						     const struct ledger_migration *history, int n_history)
+						     const struct ledger_migration *history, int n_history, bool *used)
 {
 	const struct ledger_migration **sorted = xcalloc((size_t)n_history + 1, sizeof *sorted);
 	const struct ledger_migration **match = xcalloc((size_t)set->n + 1, sizeof *match);
-	for (int h = 0; h < n_history; h++)
+	bool in_order = true;
+	for (int h = 0; h < n_history; h++) {
 		sorted[h] = &history[h];
-	qsort(sorted, (size_t)n_history, sizeof *sorted, by_key);
+		in_order = in_order && (h == 0 || by_key(&sorted[h - 1], &sorted[h]) <= 0);
+	}
+	if (!in_order)
+		qsort(sorted, (size_t)n_history, sizeof *sorted, by_key);
 	for (int i = 0, j = 0; i < set->n && j < n_history;) {
 		const struct migration *m = &set->items[i];
 		int c = migration_key_cmp(m->repeatable, m->version, sorted[j]->repeatable, sorted[j]->version);
@@ -38,8 +43,10 @@ static const struct ledger_migration **match_history(const struct migration_set 
 			i++;
 		else if (c > 0)
 			j++;
-		else
+		else {
+			used[sorted[j] - history] = true;
 			match[i++] = sorted[j]; /* j stays: a duplicate file has the same history */
+		}
 	}
 	free(sorted);
 	return match;
@@ -51,12 +58,12 @@ static const struct ledger_migration **match_history(const struct migration_set 
  * files is a wrong directory, not n lost files). False if strict and any.
  */
 static bool count_missing(const struct migration_set *set, const struct ledger_migration *history, int n_history,
-			  bool strict, struct plan *out)
+			  const bool *used, bool strict, struct plan *out)
 {
 	struct buf gone = {0};
 	for (int h = 0; h < n_history; h++) {
 		const struct ledger_migration *m = &history[h];
-		if (!m->success || m->repeatable || migrate_set_find(set, m->version, false))
+		if (!m->success || m->repeatable || used[h])
 			continue;
 		if (++out->n_missing <= 3)
 			buf_printf(&gone, "%s%s (%s, applied %s)", out->n_missing > 1 ? ", " : "", m->version, m->name,
@@ -86,7 +93,10 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 	memset(out, 0, sizeof *out);
 	out->pending = xcalloc((size_t)set->n + 1, sizeof(int));
 	out->state = xcalloc((size_t)set->n + 1, sizeof(enum mstate));
-	bool ok = count_missing(set, history, n_history, strict, out);
+	bool *used = xcalloc((size_t)n_history + 1, sizeof *used);
+	const struct ledger_migration **match = match_history(set, history, n_history, used);
+	bool ok = count_missing(set, history, n_history, used, strict, out);
+	free(used);
 	const char *newest = NULL;
 
 	for (int h = 0; h < n_history; h++) {
@@ -94,7 +104,6 @@ bool migrate_plan(const struct migration_set *set, const struct ledger_migration
 		if (m->success && !m->repeatable && (!newest || migrate_version_cmp(m->version, newest) > 0))
 			newest = m->version;
 	}
-	const struct ledger_migration **match = match_history(set, history, n_history);
 	for (int i = 0; i < set->n; i++) {
 		const struct migration *mg = &set->items[i];
 		const struct ledger_migration *h = match[i];

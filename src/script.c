@@ -72,9 +72,32 @@ bool script_file_checksum(const char *path, char out[65])
 	return true;
 }
 
+/* list_files sorts paths that all start with the directory's: compared from the file name on
+ * (the shared prefix, compared again for each of the n log n pairs, cost more than the names). */
+static size_t name_offset;
+
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *)a + name_offset, *(char *const *)b + name_offset);
+}
+
+/* Sort the paths list_files made, unless readdir gave them in order already. */
+static void sort_by_name(struct strlist *l, const char *dir)
+{
+	if (l->n < 2)
+		return; /* qsort(NULL, 0, ...) is undefined: an empty directory has no array yet */
+	/* path_join(dir, name): dir, and a '/' unless dir ends in one (checked: a list that
+	 * held other paths before is compared whole). */
+	size_t dl = strlen(dir);
+	name_offset = dl + (dl && dir[dl - 1] != '/');
+	for (int i = 0; i < l->n && name_offset; i++)
+		if (strncmp(l->items[i], dir, dl) != 0 || (name_offset > dl && l->items[i][dl] != '/'))
+			name_offset = 0;
+	for (int i = 1; i < l->n; i++)
+		if (by_name(&l->items[i - 1], &l->items[i]) > 0) {
+			qsort(l->items, (size_t)l->n, sizeof(char *), by_name);
+			return;
+		}
 }
 
 bool script_list(const char *dir, struct strlist *out, bool *missing)
@@ -135,8 +158,7 @@ static bool list_files(const char *dir, const char *suffix, const char *suffix2,
 	if (dir_fd)
 		*dir_fd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0);
 	closedir(d);
-	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined: an empty directory has no array yet */
-		qsort(out->items, (size_t)out->n, sizeof(char *), by_name);
+	sort_by_name(out, dir);
 	return true;
 }
 

@@ -301,14 +301,14 @@ static const struct format *detect(const struct strlist *files, char *const *tex
 	return f;
 }
 
-/* Add one up file to the set: its checksum and its parts, from the text read once. */
-static bool add_migration(struct migration_set *out, const char *path, struct migration_name *mn, const char *text,
+/* Add one up file to the set (it takes path): its checksum and its parts, from the text read once. */
+static bool add_migration(struct migration_set *out, char *path, struct migration_name *mn, const char *text,
 			  size_t len)
 {
 	const struct format *f = out->format;
 	struct migration *m = &out->items[out->n++];
-	*m = (struct migration){.version = mn->version, .name = mn->name, .file = xstrdup(path_base(path)),
-				.path = xstrdup(path), .repeatable = mn->repeatable};
+	*m = (struct migration){.version = mn->version, .name = mn->name, .file = path_base(path), .path = path,
+				.repeatable = mn->repeatable};
 	if (!text)
 		return false;
 	script_checksum(text, len, m->checksum);
@@ -317,6 +317,16 @@ static bool add_migration(struct migration_set *out, const char *path, struct mi
 	m->up = (struct script_part){.offset = 0, .len = (size_t)-1, .line = 1,
 				     .no_transaction = f->no_transaction && f->no_transaction(m->path)};
 	return true;
+}
+
+/* By version: the files come in name order, which is already that for zero-padded numbers. */
+static void sort_set(struct migration_set *set)
+{
+	for (int i = 1; i < set->n; i++)
+		if (migration_order(&set->items[i - 1], &set->items[i]) > 0) {
+			qsort(set->items, (size_t)set->n, sizeof *set->items, migration_order);
+			return;
+		}
 }
 
 /* Two files with one version sit next to each other once sorted. */
@@ -444,6 +454,7 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 	read_rest(&files, texts, lens, &ok);
 	out->format = fmt ? fmt : detect(&files, texts, lens);
 	out->items = xcalloc((size_t)files.n + 1, sizeof *out->items);
+	bool *taken = xcalloc((size_t)files.n + 1, sizeof *taken); /* the path is the migration's now */
 	for (int i = 0; i < files.n; i++) {
 		struct migration_name mn;
 		if (!out->format->parse_name(path_base(files.items[i]), &mn)) {
@@ -453,19 +464,23 @@ bool migrate_discover(const char *dir, const struct format *fmt, struct migratio
 			strlist_add_owned(&downs, xasprintf("%s\n%s", mn.version, files.items[i]));
 			free(mn.version);
 			free(mn.name);
-		} else if (!add_migration(out, files.items[i], &mn, texts[i], lens[i])) {
-			ok = false;
+		} else {
+			taken[i] = true;
+			ok = add_migration(out, files.items[i], &mn, texts[i], lens[i]) && ok;
 		}
 		free(texts[i]);
 	}
 	free(texts);
 	free(lens);
-	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined */
-		qsort(out->items, (size_t)out->n, sizeof *out->items, migration_order);
+	sort_set(out);
 	ok = check_duplicates(out) && ok;
 	ok = pair_downs(out, &downs, bad.n > 0) && ok;
 	if (bad.n)
 		report_bad_names(dir, out->format, !fmt, &files, &bad);
+	for (int i = 0; i < files.n; i++)
+		if (taken[i])
+			files.items[i] = NULL;
+	free(taken);
 	strlist_free(&bad);
 	strlist_free(&downs);
 	strlist_free(&files);

@@ -14,7 +14,11 @@ static int cmp_part(const char **a, const char **b)
 		(*a)++;
 	while (**b == '0' && isdigit((unsigned char)(*b)[1]))
 		(*b)++;
-	size_t la = strcspn(*a, "."), lb = strcspn(*b, ".");
+	size_t la = 0, lb = 0; /* up to '.' or the end (a loop: strcspn is a call per part, slow in musl) */
+	while ((*a)[la] && (*a)[la] != '.')
+		la++;
+	while ((*b)[lb] && (*b)[lb] != '.')
+		lb++;
 	int c = la != lb ? (la < lb ? -1 : 1) : strncmp(*a, *b, la);
 	*a += la;
 	*b += lb;
@@ -116,7 +120,6 @@ void migrate_set_free(struct migration_set *s)
 	for (int i = 0; i < s->n; i++) {
 		free(s->items[i].version);
 		free(s->items[i].name);
-		free(s->items[i].file);
 		free(s->items[i].path);
 		free(s->items[i].down_path);
 	}

@@ -20,7 +20,7 @@ struct format;
 struct migration {
 	char *version;   /* normalised; for a repeatable, its name */
 	char *name;
-	char *file;      /* file name */
+	const char *file; /* file name: the end of path */
 	char *path;
 	char *down_path; /* a separate down/undo file, or NULL */
 	bool repeatable; /* flyway R__: applied again whenever it changes */
