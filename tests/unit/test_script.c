@@ -4,6 +4,7 @@
  * every SQL file shipped with the project loads, script_pipelinable.
  * Data: tests/data/script/.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -243,6 +244,73 @@ static void test_part_at_end(void)
 	unlink(path);
 }
 
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The listing's order is the whole path's (it is sorted past the shared directory prefix). */
+static void check_name_order(const struct strlist *l, int want)
+{
+	char **sorted = xcalloc((size_t)l->n + 1, sizeof *sorted);
+	memcpy(sorted, l->items, (size_t)l->n * sizeof *sorted);
+	qsort(sorted, (size_t)l->n, sizeof *sorted, by_path);
+	if (CHECK_INT_EQ(l->n, want))
+		for (int i = 0; i < l->n; i++)
+			if (!CHECK_STR_EQ(l->items[i], sorted[i]))
+				break;
+	free(sorted);
+}
+
+/* Names created in an order readdir keeps in part: "09" before "10", "a9" before "b0". */
+static void test_list_order(void)
+{
+	char dir[] = "/tmp/pginit-unit-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	enum { N = 300 };
+	for (int i = N - 1; i >= 0; i--) {
+		char *f = xasprintf("%s/%c%02d_%d.sql", dir, 'a' + i % 7, i % 100, i);
+		FILE *fp = fopen(f, "w");
+		CHECK(fp != NULL);
+		if (fp)
+			fclose(fp);
+		free(f);
+	}
+	struct strlist l = {0};
+	unit_case("script_list: %d names in name order", N);
+	CHECK(script_list(dir, &l, NULL));
+	check_name_order(&l, N);
+	strlist_free(&l);
+
+	unit_case("script_list: a directory given with a trailing '/'");
+	char *slash = xasprintf("%s/", dir);
+	CHECK(script_list(slash, &l, NULL));
+	check_name_order(&l, N);
+	if (l.n)
+		CHECK(strncmp(l.items[0], slash, strlen(slash)) == 0 && l.items[0][strlen(slash)] != '/');
+	strlist_free(&l);
+
+	unit_case("script_list: appended to a list that holds other paths, the whole list in order");
+	strlist_add(&l, "/tmp/pginit-unit-0/zz.sql");
+	CHECK(script_list(dir, &l, NULL));
+	check_name_order(&l, N + 1);
+	strlist_free(&l);
+	unit_case("script_list: appended after a path that shares the directory's name, not its '/'");
+	strlist_add_owned(&l, xasprintf("%sX/a.sql", dir));
+	CHECK(script_list(dir, &l, NULL));
+	check_name_order(&l, N + 1);
+	strlist_free(&l);
+
+	for (int i = 0; i < N; i++) {
+		char *f = xasprintf("%s/%c%02d_%d.sql", dir, 'a' + i % 7, i % 100, i);
+		unlink(f);
+		free(f);
+	}
+	free(slash);
+	rmdir(dir);
+}
+
 static void test_list(void)
 {
 	unit_case("script_list(" DATA "list)");
@@ -424,6 +492,7 @@ int main(void)
 	test_encoding();
 	test_part_at_end();
 	test_list();
+	test_list_order();
 	test_placeholders();
 	test_shipped_sql();
 	test_pipelinable();
