@@ -203,6 +203,28 @@ static void test_encoding(void)
 		free(unit_capture_end(&cap));
 		CHECK_INT_EQ(ok, b < 0x80);
 	}
+	/* ASCII is skipped eight bytes at a time: a bad byte anywhere in or after those words is
+	 * found at its own column, and a good sequence there passes. */
+	for (int at = 0; at < 20; at++) {
+		char t[25];
+		memset(t, 'a', 24);
+		t[24] = '\0';
+		t[at] = '\xe9';
+		unit_case("script_check_text: 0xE9 at byte %d of 24", at);
+		char *want = xasprintf("x.sql:1:%d: invalid UTF-8 (byte 0xE9)", at + 1);
+		unit_capture_begin(&cap);
+		CHECK(!script_check_text("x.sql", t, 24, NULL));
+		char *got = unit_capture_end(&cap);
+		CHECK_CONTAINS(got, want);
+		free(got);
+		free(want);
+		t[at + 1] = '\xa9'; /* C3 A9: é */
+		t[at] = '\xc3';
+		unit_capture_begin(&cap);
+		CHECK(script_check_text("x.sql", t, 24, NULL));
+		free(unit_capture_end(&cap));
+		CHECK(script_check_text("x.sql", t, (size_t)at, NULL)); /* ASCII up to there, every length */
+	}
 	unit_case("script_check_text: the hint names the directive");
 	unit_capture_begin(&cap);
 	CHECK(!script_check_text("x.sql", "a\n\xe9", 3, NULL));
