@@ -22,8 +22,8 @@
  * on every init from EVP_sha256() and allocates a context (and its provider's
  * state) for every new one, which cost more than hashing a small migration
  * (with musl's allocator most: 11 allocations a file). One hash at a time:
- * pginit hashes on its main thread only (the threads of wait.c, lease.c and
- * db.c's lookup never do).
+ * pginit hashes on its main thread only (the lease heartbeat and db.c's host
+ * name lookup threads never do).
  */
 static EVP_MD_CTX *sha256_begin(void)
 {

@@ -214,3 +214,86 @@ test_853_different_maintenance_db_exclude_each_other() {
 	[ "$RC" = 0 ] || { sed 's/^/    | /' "$TDIR/out.a" >&2; fail "the first run exited $RC"; }
 	[ "$(q app "select count(*) from pginit.schema_migrations where name like '%slow%' and success")" -eq 1 ] || fail "slow migration not recorded once"
 }
+
+# silent_server DIR: a TCP port that accepts connections and never answers (the kernel
+# completes the handshake; nothing reads); its port in $SILENT_PORT, its pid in $SILENT_PID.
+silent_server() {
+	python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print(s.getsockname()[1], flush=True)
+time.sleep(300)
+' >"$1/silent.port" 2>&1 &
+	SILENT_PID=$!
+	trap 'kill $SILENT_PID 2>/dev/null' EXIT # the test runs in a subshell
+	local i
+	for i in $(seq 1 50); do [ -s "$1/silent.port" ] && break; sleep 0.1; done
+	SILENT_PORT=$(head -n 1 "$1/silent.port")
+	[[ $SILENT_PORT =~ ^[0-9]+$ ]] || { cat "$1/silent.port" >&2; fail "the silent server did not start"; }
+}
+
+# Nothing connects before the files' bytes and the secrets are checked (ARCHITECTURE.md:
+# the run lifecycle; issue 10.3 tried a first connection attempt in a thread while the
+# files are read, and dropped it). A bad file or a missing secret ends the run at once,
+# with the same lines, whatever the server does: against one that never answers, a run
+# that connected first would sit in the attempt until the connect timeout (30 s here), so
+# a run still there after 5 s is killed and fails the test.
+test_854_file_and_secret_errors_before_connecting() {
+	copy_migrations
+	printf 'SELECT 1;\0\n' >"$TDIR/migrations/0999_nul.sql"
+	silent_server "$TDIR"
+	local expected t0 mark
+	expected="$TDIR/migrations/0999_nul.sql:1:10: a NUL byte in the file"
+	# against the real server first: the lines a bad file gives, and no connection
+	server_log_on
+	mark=$(log_mark)
+	run_pginit run
+	expect_rc 11
+	sleep 0.2 # the server logs a connection a moment after it came
+	assert_eq 0 "$(count_in "$mark" 'connection (received|authorized)')" "connections with a bad file"
+	grep -v '^pginit: pginit ' "$TDIR/out" >"$TDIR/lines.real"
+	assert_contains "$expected" "$TDIR/lines.real" "file:line:col"
+	[ "$(wc -l <"$TDIR/lines.real")" -eq 3 ] || { cat "$TDIR/lines.real" >&2; fail "want the error and its two hints only"; }
+	assert_not_contains "is ready" "$TDIR/out" "no connection"
+	# against a server that never answers: the same lines, at once
+	t0=$(date +%s%N)
+	set +e
+	PGPORT=$SILENT_PORT PGINIT_WAIT_TIMEOUT=60 PGINIT_CONNECT_TIMEOUT=30 timeout -s KILL 5 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
+	RC=$?
+	set -e
+	expect_rc 11
+	grep -v '^pginit: pginit ' "$TDIR/out" >"$TDIR/lines.silent"
+	diff -u "$TDIR/lines.real" "$TDIR/lines.silent" >&2 || fail "a bad file gave other lines with a silent server"
+	echo "note: bad file, silent server: exit 11 after $(elapsed_ms "$t0") ms"
+	# a missing secret (exit 4): at once too
+	rm "$TDIR/migrations/0999_nul.sql"
+	set +e
+	env -u APP_DB_PASSWORD APP_DB_PASSWORD_FILE=/nonexistent/pw PGPORT=$SILENT_PORT PGINIT_WAIT_TIMEOUT=60 PGINIT_CONNECT_TIMEOUT=30 timeout -s KILL 5 "$PGINIT_BIN" run >"$TDIR/out" 2>&1
+	RC=$?
+	set -e
+	expect_rc 4
+	assert_contains "unable to read secret file /nonexistent/pw" "$TDIR/out" "the secret's error"
+	assert_not_contains "is ready" "$TDIR/out" "no connection"
+}
+
+# The production safety check runs before any connection: a transport the profile refuses
+# (sslmode prefer, the prod profile requires verify-full) sees no authentication at all
+# (a connection made early, beside the file check, would have been one).
+test_855_safety_check_before_connecting() {
+	unset APP_DB_PASSWORD
+	printf 'prod-App-Secret-99\n' >"$TDIR/secrets/app_db_password"
+	export PGINIT_DBNAME=app_prod
+	server_log_on
+	local mark
+	mark=$(log_mark)
+	run_pginit -p prod run
+	expect_rc 3
+	assert_contains "connection.sslmode is prefer, the profile requires verify-full" "$TDIR/out" "the safety check"
+	sleep 0.2 # the server logs a connection a moment after it came
+	assert_eq 0 "$(count_in "$mark" 'connection (received|authorized)')" "connections before the safety check"
+	# waived to the sslmode in use: the run connects (and passes)
+	PGINIT_SAFETY_SSLMODE=prefer run_pginit -p prod run
+	expect_rc 0
+}
