@@ -156,11 +156,8 @@ test_973_lost_lease_stops_the_run() {
 	printf 'CREATE TABLE slow_marker (id int);\nSELECT pg_sleep(30);\n' >"$TDIR/migrations/0099_slow.sql"
 	export PGINIT_LOCK_MODE=lease PGINIT_LOCK_LEASE_TTL=3
 	"$PGINIT_BIN" run >"$TDIR/out" 2>&1 &
-	local pid=$! i
-	for i in $(seq 200); do
-		[ "$(q postgres "select count(*) from pg_stat_activity where query like '%SELECT pg_sleep(30)%' and pid <> pg_backend_pid()")" = 1 ] && break
-		sleep 0.1
-	done
+	local pid=$!
+	backend_of "SELECT pg_sleep(30)" >/dev/null || fail "the slow migration did not start"
 	q app "update pginit.lock_lease set holder = 'someone-else'" >/dev/null
 	wait_rc "$pid"
 	expect_rc 143
@@ -284,11 +281,8 @@ SQL
 		>"$TDIR/migrations/0099_slow.sql"
 	export PGINIT_LOCK_MODE=lease PGINIT_LOCK_LEASE_TTL=2 PGINIT_INITDB_DIR=$TDIR/initdb
 	"$PGINIT_BIN" run >"$TDIR/out" 2>&1 &
-	local first=$! i
-	for i in $(seq 200); do
-		[ "$(q postgres "select count(*) from pg_stat_activity where query like '%SELECT pg_sleep(4)%' and pid <> pg_backend_pid()")" = 1 ] && break
-		sleep 0.1
-	done
+	local first=$!
+	backend_of "SELECT pg_sleep(4)" >/dev/null || fail "the slow migration did not start"
 	sleep 2.5 # past the ttl: only the heartbeat keeps the lease now
 	"$PGINIT_BIN" run >"$TDIR/out2" 2>&1 &
 	local second=$!
